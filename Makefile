@@ -1,0 +1,40 @@
+# SDC: `make demo` runs the pipeline on the bundled sample data, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+export DAGSTER_HOME := $(CURDIR)
+export HF_HUB_OFFLINE := 1
+
+.PHONY: install demo dev test lint format schema clean-data
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+demo: install
+	mkdir -p data/inbox
+	cp -R data/demo/. data/inbox/
+	$(BIN)/sdc ingest
+
+dev: install
+	$(BIN)/dagster dev -h 127.0.0.1 -p $${SDC_UI_PORT:-3000} -w workspace.yaml
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+schema: install
+	$(BIN)/python -m sdc_assets.sessions.schema data/schema/session.schema.json
+
+clean-data:
+	rm -rf data/inbox data/raw data/sessions data/quarantine data/dagster

@@ -1,0 +1,1 @@
+"""SDC's Dagster code location: assets, sensors and partitions, one module per layer."""

@@ -1,0 +1,93 @@
+"""The ``sdc`` command: ``sdc ingest`` materializes every day the inbox files touch."""
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+import dagster as dg
+
+from sdc_assets.file_drop.assets import file_drop_assets, parse_inbox
+from sdc_assets.file_drop.sources import FILE_SOURCES, SOURCES_BY_NAME
+from sdc_assets.partitions import contiguous_ranges, daily_partitions, partition_range_tags
+from sdc_resources.file_drop import FileDrop
+from sdc_resources.session_store import SessionStore
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _instance() -> dg.DagsterInstance:
+    if "DAGSTER_HOME" not in os.environ and Path("dagster.yaml").exists():
+        os.environ["DAGSTER_HOME"] = str(Path.cwd())
+    return dg.DagsterInstance.get()
+
+
+def ingest(sources: list[str], quiet: bool = False) -> int:
+    """Materialize raw and session assets for every day the inbox touches; print a summary."""
+    file_drop, store = FileDrop(), SessionStore()
+    resources = {"file_drop": file_drop, "session_store": store}
+    instance = _instance()
+    valid = set(daily_partitions.get_partition_keys())
+    failed = False
+    for name in sources:
+        source = SOURCES_BY_NAME[name]
+        files = parse_inbox(source, file_drop, (lambda _: None) if quiet else print)
+        days = {day for f in files for day in f.days}
+        if outside := sorted(days - valid):
+            print(f"{name}: {len(outside)} day(s) before the first partition or in the future skipped: {outside}")
+        assets = [a for a in file_drop_assets if a.key.path[0] in (f"{name}_raw", f"{name}_sessions")]
+        for first, last in contiguous_ranges(days & valid):
+            print(f"{name}: materializing {first} .. {last}")
+            result = dg.materialize(
+                assets,
+                instance=instance,
+                resources=resources,
+                run_config=QUIET,
+                tags=partition_range_tags(first, last),
+                raise_on_error=False,
+            )
+            failed |= not result.success
+    print_summary(file_drop, store, sources)
+    return 1 if failed else 0
+
+
+def print_summary(file_drop: FileDrop, store: SessionStore, sources: list[str]) -> None:
+    print("\nSessions per source and day")
+    for name in sources:
+        per_day = Counter(p.parent.name for p in (Path(store.root) / name).glob("*/*.json"))
+        days = ", ".join(f"{day}: {count}" for day, count in sorted(per_day.items())) or "none"
+        print(f"  {name:<14} {sum(per_day.values()):>4} sessions  ({days})")
+    print("\nQuarantined records")
+    for name in sources:
+        folder = file_drop.quarantine_dir / name
+        entries = [json.loads(line) for p in sorted(folder.glob("*.jsonl")) for line in p.read_text().splitlines()]
+        print(f"  {name:<14} {len(entries):>4}  {folder}")
+        for entry in entries[:5]:
+            where = f"{entry.get('file', entry.get('session_key'))} {entry.get('location', '')}".strip()
+            print(f"      {where}: {entry['reason'][:100]}")
+    print(f"\nSession files: {Path(store.root).resolve()}/<source>/<day>/<session_id>.json")
+    print(f"Parsed records: {file_drop.raw_dir.resolve()}/<source>/<day>.parquet")
+    print("Open the Dagster UI: make dev  → http://127.0.0.1:3000")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sdc", description="Syncro Data Consolidator")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("ingest", help="materialize every day that the inbox files touch")
+    run.add_argument(
+        "--source",
+        action="append",
+        choices=[s.name for s in FILE_SOURCES],
+        help="only this source (repeatable); default: all file sources",
+    )
+    run.add_argument("--quiet", action="store_true", help="no per-file progress")
+    args = parser.parse_args(argv)
+    if args.command == "ingest":
+        return ingest(args.source or [s.name for s in FILE_SOURCES], quiet=args.quiet)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""The SDC code location: every asset, check, sensor and resource."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from sdc_assets.file_drop.assets import file_drop_assets
+from sdc_assets.file_drop.sensors import drop_folder_sensor
+from sdc_resources.file_drop import FileDrop
+from sdc_resources.session_store import SessionStore
+
+
+def build_definitions() -> dg.Definitions:
+    return dg.Definitions(
+        assets=file_drop_assets,
+        sensors=[drop_folder_sensor],
+        resources={"file_drop": FileDrop(), "session_store": SessionStore()},
+    )
+
+
+defs = build_definitions()

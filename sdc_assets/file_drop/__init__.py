@@ -1,0 +1,1 @@
+"""The file-drop sources: ScreenConnect CSV, SillyTavern JSONL and legacy notes JSON."""

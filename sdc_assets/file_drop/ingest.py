@@ -1,0 +1,160 @@
+"""Parsing dropped files once, and gathering the records of given days.
+
+Each file is parsed once per content (and parse settings) into Parquet parts
+under ``raw/<source>/files/``; its rejects go to ``quarantine/<source>/``.
+A day's records are then those of every session whose first record falls on
+that local day, across all current files of the source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from sdc_assets.file_drop.records import ParseOptions, Record, Rejected, SourceParseError
+from sdc_assets.file_drop.sources import FileSource
+from sdc_resources.atomic import write_atomic
+from sdc_resources.file_drop import DroppedFile, FileDrop
+
+BATCH_ROWS = 20_000
+RECORD_SCHEMA = {
+    "source_file": pl.String,
+    "file_sha256": pl.String,
+    "ordinal": pl.Int64,
+    "location": pl.String,
+    "session_key": pl.String,
+    "time": pl.Datetime("us", "UTC"),
+    "kind": pl.String,
+    "payload": pl.String,
+}
+
+
+@dataclass
+class ParsedFile:
+    """The outcome of parsing one dropped file."""
+
+    relpath: str
+    sha256: str
+    parts: list[str] = field(default_factory=list)
+    records: int = 0
+    rejected: int = 0
+    error: str | None = None
+    days: list[str] = field(default_factory=list)
+    quarantine: str | None = None
+
+
+def parse_file(source: FileSource, dropped: DroppedFile, sha256: str, file_drop: FileDrop) -> ParsedFile:
+    """Parse ``dropped`` into the record cache, or return the cached result for the same bytes."""
+    options = file_drop.parse_options()
+    name_hash = hashlib.sha256(dropped.relpath.encode()).hexdigest()[:8]
+    cache = file_drop.raw_dir / source.name / "files" / f"{sha256[:32]}-{name_hash}-{options.fingerprint()}"
+    summary_path = cache / "summary.json"
+    if summary_path.exists():
+        return ParsedFile(**json.loads(summary_path.read_text()))
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True)
+    parsed = ParsedFile(dropped.relpath, sha256)
+    rejects: list[Rejected] = []
+    batch: list[dict] = []
+
+    def flush() -> None:
+        part = cache / f"part-{len(parsed.parts):05d}.parquet"
+        pl.DataFrame(batch, schema=RECORD_SCHEMA).write_parquet(part)
+        parsed.parts.append(str(part))
+        batch.clear()
+
+    with open(dropped.path, "rb") as stream:
+        try:
+            for item in source.parse(stream, dropped.relpath, options):
+                if isinstance(item, Rejected):
+                    rejects.append(item)
+                    continue
+                batch.append(_row(item, dropped.relpath, sha256, parsed.records))
+                parsed.records += 1
+                if len(batch) >= BATCH_ROWS:
+                    flush()
+        except SourceParseError as exc:
+            parsed.error = exc.reason
+            rejects.append(Rejected(exc.location, exc.reason))
+    if batch:
+        flush()
+    parsed.rejected = len(rejects)
+    parsed.days = sorted(session_days(parsed.parts, options))
+    if rejects:
+        parsed.quarantine = str(_quarantine(source, dropped, sha256, rejects, parsed.error, file_drop))
+    write_atomic(summary_path, json.dumps(asdict(parsed), indent=2).encode())
+    return parsed
+
+
+def _row(record: Record, relpath: str, sha256: str, ordinal: int) -> dict:
+    return {
+        "source_file": relpath,
+        "file_sha256": sha256,
+        "ordinal": ordinal,
+        "location": record.location,
+        "session_key": record.session_key,
+        "time": record.time,
+        "kind": record.kind,
+        "payload": json.dumps(record.payload, ensure_ascii=False, default=str),
+    }
+
+
+def _quarantine(
+    source: FileSource,
+    dropped: DroppedFile,
+    sha256: str,
+    rejects: list[Rejected],
+    error: str | None,
+    file_drop: FileDrop,
+) -> Path:
+    """Write the rejects (and, if the file could not be read to its end, a copy of it)."""
+    folder = file_drop.quarantine_dir / source.name
+    stem = f"{dropped.relpath.replace('/', '__')}.{sha256[:12]}"
+    lines = [json.dumps({"file": dropped.relpath, "sha256": sha256, **asdict(r)}, ensure_ascii=False) for r in rejects]
+    target = folder / f"{stem}.rejects.jsonl"
+    write_atomic(target, ("\n".join(lines) + "\n").encode())
+    if error is not None:
+        copy = folder / stem
+        if not copy.exists():
+            write_atomic(copy, dropped.path.read_bytes())
+    return target
+
+
+def _with_day(frame: pl.LazyFrame, timezone: str) -> pl.LazyFrame:
+    starts = frame.group_by("session_key").agg(pl.col("time").min().alias("session_start"))
+    return starts.with_columns(
+        pl.col("session_start").dt.convert_time_zone(timezone).dt.date().cast(pl.String).alias("day")
+    )
+
+
+def session_days(parts: list[str], options: ParseOptions) -> set[str]:
+    """The local days on which the sessions in ``parts`` start."""
+    if not parts:
+        return set()
+    days = _with_day(pl.scan_parquet(parts, schema=RECORD_SCHEMA), options.timezone).select("day").unique()
+    return set(days.collect()["day"].to_list())
+
+
+def records_of_days(files: Iterable[ParsedFile], days: Iterable[str], options: ParseOptions) -> pl.DataFrame:
+    """Every record of the sessions that start on ``days``, with ``session_start`` and ``day``."""
+    parts = [p for f in files for p in f.parts]
+    if not parts:
+        return pl.DataFrame(schema={**RECORD_SCHEMA, "session_start": pl.Datetime("us", "UTC"), "day": pl.String})
+    frame = pl.scan_parquet(parts, schema=RECORD_SCHEMA)
+    starts = _with_day(frame, options.timezone).filter(pl.col("day").is_in(list(days)))
+    joined = frame.join(starts, on="session_key", how="inner")
+    return joined.sort(["day", "session_key", "source_file", "ordinal"]).collect()
+
+
+def frame_records(frame: pl.DataFrame) -> list[Record]:
+    """Turn rows of the record table back into Records."""
+    return [
+        Record(row["session_key"], row["time"], row["kind"], row["location"], json.loads(row["payload"]))
+        for row in frame.iter_rows(named=True)
+    ]

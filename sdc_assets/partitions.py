@@ -1,0 +1,42 @@
+"""The daily partitions every SDC asset shares.
+
+A partition is the local calendar day on which an activity started, in the
+zone ``SDC_TIMEZONE`` (default Europe/Amsterdam); the first day is
+``SDC_PARTITION_START`` (default 2020-01-01). Today is a partition too.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+import dagster as dg
+
+TIMEZONE = os.environ.get("SDC_TIMEZONE", "Europe/Amsterdam")
+START_DATE = os.environ.get("SDC_PARTITION_START", "2020-01-01")
+
+daily_partitions = dg.DailyPartitionsDefinition(start_date=START_DATE, timezone=TIMEZONE, end_offset=1)
+
+
+def contiguous_ranges(days: Iterable[str]) -> list[tuple[str, str]]:
+    """Sorted ``(first, last)`` runs of consecutive ISO days."""
+    ordered = sorted({date.fromisoformat(d) for d in days})
+    ranges: list[tuple[str, str]] = []
+    for day in ordered:
+        if ranges and date.fromisoformat(ranges[-1][1]) + timedelta(days=1) == day:
+            ranges[-1] = (ranges[-1][0], day.isoformat())
+        else:
+            ranges.append((day.isoformat(), day.isoformat()))
+    return ranges
+
+
+def days_between(first: str, last: str) -> list[str]:
+    """Every ISO day from ``first`` to ``last``, both included."""
+    start, end = date.fromisoformat(first), date.fromisoformat(last)
+    return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
+
+
+def partition_range_tags(first: str, last: str) -> dict[str, str]:
+    """Run tags that make one run materialize every day from ``first`` to ``last``."""
+    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}

@@ -1,0 +1,1 @@
+"""The Session model and the assets that turn sources into sessions."""

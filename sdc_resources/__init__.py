@@ -1,0 +1,1 @@
+"""Connections to the outside: folders, stores and services SDC reads and writes."""

@@ -1,0 +1,80 @@
+"""The drop folders: where the file sources land and where their derived files go."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from sdc_assets.file_drop.records import ParseOptions
+from sdc_assets.partitions import TIMEZONE
+from sdc_resources.data_dir import default_data_path
+
+HASH_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class DroppedFile:
+    """A file in a drop folder, as last seen on disk."""
+
+    source: str
+    path: Path
+    relpath: str
+    size: int
+    mtime_ns: int
+
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        with open(self.path, "rb") as handle:
+            while chunk := handle.read(HASH_CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+
+class FileDrop(dg.ConfigurableResource):
+    """Inbox folders per source, the parsed-record and quarantine folders, and parse settings."""
+
+    data_dir: str = Field(default_factory=lambda: str(default_data_path()), description="SDC's data folder.")
+    screenconnect_inbox: str | None = Field(default=None, description="Default: <data_dir>/inbox/screenconnect.")
+    sillytavern_inbox: str | None = Field(default=None, description="Default: <data_dir>/inbox/sillytavern.")
+    notes_inbox: str | None = Field(default=None, description="Default: <data_dir>/inbox/notes.")
+    settle_seconds: float = Field(
+        default=30.0, ge=0, description="How long a file must be unchanged before it is read."
+    )
+    local_timezone: str = Field(default=TIMEZONE, description="Zone of naive local times (SillyTavern, notes).")
+    chat_gap_minutes: float = Field(default=120.0, gt=0, description="Inactivity that splits a chat into sessions.")
+
+    def inbox(self, source: str) -> Path:
+        configured = getattr(self, f"{source}_inbox", None)
+        return Path(configured) if configured else Path(self.data_dir) / "inbox" / source
+
+    @property
+    def raw_dir(self) -> Path:
+        return Path(self.data_dir) / "raw"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return Path(self.data_dir) / "quarantine"
+
+    def parse_options(self) -> ParseOptions:
+        return ParseOptions(
+            timezone=TIMEZONE, local_timezone=self.local_timezone, chat_gap=timedelta(minutes=self.chat_gap_minutes)
+        )
+
+    def list_files(self, source: str, patterns: tuple[str, ...]) -> list[DroppedFile]:
+        """Every file under the source's inbox matching ``patterns``, hidden and partial files excluded."""
+        root = self.inbox(source)
+        found: dict[Path, DroppedFile] = {}
+        for pattern in patterns:
+            for path in root.rglob(pattern):
+                relpath = path.relative_to(root).as_posix()
+                if any(part.startswith(".") for part in path.relative_to(root).parts) or not path.is_file():
+                    continue
+                stat = os.stat(path)
+                found[path] = DroppedFile(source, path, relpath, stat.st_size, stat.st_mtime_ns)
+        return [found[p] for p in sorted(found)]

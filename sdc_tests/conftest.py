@@ -1,0 +1,57 @@
+"""Shared fixtures: a scratch data folder with the resources pointed at it."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sdc_resources.file_drop import FileDrop
+from sdc_resources.session_store import SessionStore
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "data" / "demo"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def file_drop(data_dir: Path) -> FileDrop:
+    return FileDrop(data_dir=str(data_dir), settle_seconds=30)
+
+
+@pytest.fixture
+def session_store(data_dir: Path) -> SessionStore:
+    return SessionStore(root=str(data_dir / "sessions"))
+
+
+@pytest.fixture
+def resources(file_drop: FileDrop, session_store: SessionStore) -> dict:
+    return {"file_drop": file_drop, "session_store": session_store}
+
+
+def drop(file_drop: FileDrop, source: str, relpath: str, content: bytes | str, age_seconds: float = 3600) -> Path:
+    """Put a file in a source's inbox, its mtime ``age_seconds`` in the past (settled by default)."""
+    path = file_drop.inbox(source) / relpath
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    settle(path, age_seconds)
+    return path
+
+
+def settle(path: Path, age_seconds: float = 3600) -> None:
+    stat = path.stat()
+    mtime = stat.st_mtime - age_seconds if age_seconds else stat.st_mtime
+    os.utime(path, (mtime, mtime))
+
+
+def copy_demo(file_drop: FileDrop, source: str) -> None:
+    shutil.copytree(DEMO / source, file_drop.inbox(source), dirs_exist_ok=True)
+    for path in file_drop.inbox(source).rglob("*"):
+        if path.is_file():
+            settle(path)
