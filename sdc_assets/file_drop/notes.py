@@ -99,7 +99,7 @@ def _record(note: Any, where: str, options: ParseOptions) -> Record:
     if isinstance(note_id, bool) or not isinstance(note_id, str | int) or not str(note_id).strip():
         raise ValueError("note has no id")
     note_type = note.get("type") or "note"
-    if note_type not in NOTE_TYPES:
+    if not isinstance(note_type, str) or note_type not in NOTE_TYPES:
         raise ValueError(f"unknown type {note_type!r} (expected 'note' or 'todo')")
     for key in ("title", "content", "customer", "contact"):
         _text(note, key)

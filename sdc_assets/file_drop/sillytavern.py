@@ -70,13 +70,18 @@ def parse(stream: BinaryIO, file: str, options: ParseOptions) -> Iterator[Record
                 yield Rejected(where, "a second header line in one chat", line)
             else:
                 header = obj
-        elif not isinstance(obj.get("mes", ""), str):
-            yield Rejected(where, f"'mes' must be text, found {type(obj['mes']).__name__}", line)
+        elif bad := next((k for k in ("mes", "name") if not isinstance(obj.get(k, ""), str)), None):
+            yield Rejected(where, f"'{bad}' must be text, found {type(obj[bad]).__name__}", line)
         elif "mes" not in obj and "is_user" not in obj:
             yield Rejected(where, "neither a header nor a message (no 'mes' or 'is_user')", line)
         else:
             messages.append((where, obj, parse_sillytavern_date(obj.get("send_date"), options.local_zone)))
     yield from _sessions(file, header, messages, options)
+
+
+def _header_name(header: dict[str, Any], key: str) -> str | None:
+    value = header.get(key)
+    return value.strip() if isinstance(value, str) and value.strip() not in PLACEHOLDER_NAMES else None
 
 
 def _fill_times(messages: list[tuple[str, dict[str, Any], datetime | None]]) -> list[tuple[datetime | None, bool]]:
@@ -95,14 +100,12 @@ def _fill_times(messages: list[tuple[str, dict[str, Any], datetime | None]]) -> 
 
 def _sessions(file: str, header: dict[str, Any], messages: list, options: ParseOptions) -> Iterator[Record | Rejected]:
     character, group = chat_identity(file)
-    header_character = str(header.get("character_name") or "").strip()
-    if header_character not in PLACEHOLDER_NAMES:
-        character = header_character
+    character = _header_name(header, "character_name") or character
     chat = {
         "file": file,
         "group_chat": group,
         "character": character,
-        "user_name": header.get("user_name") if str(header.get("user_name") or "") not in PLACEHOLDER_NAMES else None,
+        "user_name": _header_name(header, "user_name"),
         "create_date": header.get("create_date"),
         "chat_metadata": header.get("chat_metadata"),
     }

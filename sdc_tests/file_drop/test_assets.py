@@ -1,0 +1,140 @@
+"""Materializing real partitions of the file-drop assets."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from sdc_assets.file_drop.assets import file_drop_assets
+from sdc_assets.partitions import partition_range_tags
+from sdc_assets.sessions.model import Session
+
+from ..conftest import copy_demo, drop
+
+
+def _assets(source: str) -> list[dg.AssetsDefinition]:
+    return [a for a in file_drop_assets if a.key.path[0].startswith(f"{source}_")]
+
+
+def _materialize(source: str, resources: dict, first: str, last: str | None = None) -> dg.ExecuteInProcessResult:
+    kwargs = {"tags": partition_range_tags(first, last)} if last else {"partition_key": first}
+    with dg.instance_for_test() as instance:
+        return dg.materialize(_assets(source), resources=resources, instance=instance, **kwargs)
+
+
+def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
+    return {k: v.value for k, v in result.asset_materializations_for_node(asset)[0].metadata.items()}
+
+
+def _snapshot(root: str) -> dict:
+    """Every session file's bytes and mtime."""
+    files = sorted(Path(root).rglob("*.json"))
+    return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns) for p in files}
+
+
+@pytest.mark.parametrize(
+    ("source", "first", "last", "sessions"),
+    [("screenconnect", "2025-03-09", "2025-03-15", 14), ("sillytavern", "2025-03-10", "2025-03-15", 8),
+     ("notes", "2025-03-09", "2025-03-15", 8)],
+)  # fmt: skip
+def test_demo_partitions_materialize_and_rematerialize_byte_identical(
+    source, first, last, sessions, resources, file_drop, session_store
+):
+    copy_demo(file_drop, source)
+    result = _materialize(source, resources, first, last)
+    assert result.success
+    meta = _metadata(result, f"{source}_sessions")
+    assert meta["dagster/row_count"] == meta["written"] == sessions
+    assert "| day |" in meta["preview"]
+    stored = _snapshot(session_store.root)
+    assert len(stored) == sessions
+    for path in stored:
+        Session.model_validate_json(stored[path][0])
+
+    again = _materialize(source, resources, first, last)
+    meta = _metadata(again, f"{source}_sessions")
+    assert (meta["written"], meta["unchanged"], meta["removed"]) == (0, sessions, 0)
+    assert _snapshot(session_store.root) == stored
+
+
+def test_raw_asset_reports_records_and_quarantine(resources, file_drop):
+    copy_demo(file_drop, "notes")
+    result = _materialize("notes", resources, "2025-03-09", "2025-03-15")
+    meta = _metadata(result, "notes_raw")
+    assert meta["dagster/row_count"] == 9 and meta["sessions"] == 8 and meta["quarantined_records"] == 3
+    (check,) = result.get_asset_check_evaluations()[:1]
+    assert check.check_name == "no_quarantined_records" and not check.passed
+    rejects = [
+        json.loads(line)
+        for path in (file_drop.quarantine_dir / "notes").glob("*.rejects.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    assert {(r["file"], r["location"]) for r in rejects} == {
+        ("legacy_notes_export.json", "notes[6]"),
+        ("legacy_notes_export.json", "notes[7]"),
+        ("notes_2025-03-09.json", "notes[2]"),
+    }
+    assert all(r["reason"] and r["raw"] for r in rejects)
+    assert (file_drop.raw_dir / "notes" / "2025-03-10.parquet").exists()
+    assert not (file_drop.raw_dir / "notes" / "2025-03-11.parquet").exists()
+
+
+def test_newest_note_version_across_files_wins(resources, file_drop, session_store):
+    copy_demo(file_drop, "notes")
+    _materialize("notes", resources, "2025-03-10")
+    (printer,) = [
+        s for s in session_store.read_partition("notes", "2025-03-10") if s.meta.source_ref == "note/n-000101"
+    ]
+    assert printer.segments[0].text.startswith("Toner besteld, driver herinstalleren")
+    assert printer.meta.source_files == ["legacy_notes_export.json", "notes_2025-03-09.json"]
+
+
+def test_removed_and_changed_files_converge(resources, file_drop, session_store):
+    path = drop(file_drop, "notes", "a.json", json.dumps([
+        {"id": "1", "title": "Eén", "created_at": "2025-03-10T10:00:00+01:00"},
+        {"id": "2", "title": "Twee", "created_at": "2025-03-10T11:00:00+01:00"},
+    ]))  # fmt: skip
+    _materialize("notes", resources, "2025-03-10")
+    assert len(session_store.read_partition("notes", "2025-03-10")) == 2
+    drop(
+        file_drop,
+        "notes",
+        "a.json",
+        json.dumps([{"id": "1", "title": "Eén!", "created_at": "2025-03-10T10:00:00+01:00"}]),
+    )
+    meta = _metadata(_materialize("notes", resources, "2025-03-10"), "notes_sessions")
+    assert (meta["written"], meta["unchanged"], meta["removed"]) == (1, 0, 1)
+    assert [s.insights.title for s in session_store.read_partition("notes", "2025-03-10")] == ["Eén!"]
+    path.unlink()
+    _materialize("notes", resources, "2025-03-10")
+    assert session_store.read_partition("notes", "2025-03-10") == []
+
+
+def test_unreadable_file_is_quarantined_whole_and_the_rest_loads(resources, file_drop, session_store):
+    copy_demo(file_drop, "screenconnect")
+    drop(file_drop, "screenconnect", "garbage.csv", b"\x00\x01\x02 not a csv")
+    result = _materialize("screenconnect", resources, "2025-03-10")
+    assert result.success
+    assert _metadata(result, "screenconnect_raw")["unreadable_files"] == {
+        "garbage.csv": "contains NUL bytes: not a text export"
+    }
+    folder = file_drop.quarantine_dir / "screenconnect"
+    (rejects,) = folder.glob("garbage.csv.*.rejects.jsonl")
+    (copy,) = [p for p in folder.glob("garbage.csv.*") if p != rejects]
+    assert copy.read_bytes() == b"\x00\x01\x02 not a csv"
+    assert json.loads(rejects.read_text())["reason"] == "contains NUL bytes: not a text export"
+    assert len(session_store.read_partition("screenconnect", "2025-03-10")) == 2
+
+
+def test_same_bytes_under_two_names_are_read_once(resources, file_drop, session_store):
+    copy_demo(file_drop, "notes")
+    drop(
+        file_drop,
+        "notes",
+        "copy/legacy_notes_export.json",
+        (file_drop.inbox("notes") / "legacy_notes_export.json").read_bytes(),
+    )
+    result = _materialize("notes", resources, "2025-03-10")
+    assert _metadata(result, "notes_raw")["files"] == 2
+    assert len(session_store.read_partition("notes", "2025-03-10")) == 2

@@ -1,0 +1,30 @@
+"""`sdc ingest`, the command behind `make demo`, on the bundled sample data."""
+
+import shutil
+
+import dagster as dg
+
+from sdc_assets import cli
+
+from .conftest import DEMO, REPO
+
+
+def test_ingest_materializes_every_touched_day_and_prints_a_summary(tmp_path, monkeypatch, capsys):
+    shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
+    shutil.copytree(DEMO, tmp_path / "data" / "inbox")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    monkeypatch.setenv("SDC_DATA_DIR", str(tmp_path / "data"))
+
+    assert cli.main(["ingest", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "screenconnect    14 sessions" in out
+    assert "sillytavern       8 sessions" in out
+    assert "notes             8 sessions" in out
+    assert "line 7: invalid JSON" in out
+    assert len(list((tmp_path / "data" / "sessions").rglob("*.json"))) == 30
+
+    instance = dg.DagsterInstance.get()
+    materialized = instance.get_materialized_partitions(dg.AssetKey("screenconnect_sessions"))
+    assert materialized == {f"2025-03-{d:02d}" for d in range(9, 16)}
+    assert (tmp_path / "data" / "dagster" / "storage").is_dir()

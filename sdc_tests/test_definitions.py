@@ -1,0 +1,35 @@
+import dagster as dg
+
+from sdc_assets.definitions import defs
+from sdc_assets.partitions import contiguous_ranges, days_between
+
+FILE_ASSETS = {f"{s}_{k}" for s in ("screenconnect", "sillytavern", "notes") for k in ("raw", "sessions")}
+
+
+def test_definitions_load_with_every_asset_daily_partitioned():
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys == FILE_ASSETS
+    for key in graph.get_all_asset_keys():
+        partitions = graph.get(key).partitions_def
+        assert isinstance(partitions, dg.DailyPartitionsDefinition)
+        assert partitions.timezone == "Europe/Amsterdam"
+
+
+def test_lineage_runs_from_raw_to_sessions():
+    graph = defs.resolve_asset_graph()
+    for source in ("screenconnect", "sillytavern", "notes"):
+        assert graph.get(dg.AssetKey(f"{source}_sessions")).parent_keys == {dg.AssetKey(f"{source}_raw")}
+
+
+def test_sensor_and_resources_are_defined():
+    assert defs.resolve_sensor_def("drop_folder_sensor").default_status == dg.DefaultSensorStatus.RUNNING
+    assert {"file_drop", "session_store"} <= set(defs.resources)
+
+
+def test_contiguous_ranges():
+    assert contiguous_ranges(["2025-03-13", "2025-03-10", "2025-03-11", "2025-03-11"]) == [
+        ("2025-03-10", "2025-03-11"),
+        ("2025-03-13", "2025-03-13"),
+    ]
+    assert days_between("2025-02-27", "2025-03-01") == ["2025-02-27", "2025-02-28", "2025-03-01"]
