@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from .conftest import REPO
+from .conftest import DEMO, REPO
 
 ASSETS_QUERY = "{ assetNodes { assetKey { path } groupName isPartitioned partitionDefinition { type } } }"
 SENSORS_QUERY = """{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name }
@@ -25,25 +25,44 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for(url: str, deadline: float, process: subprocess.Popen) -> None:
-    """Poll ``url`` until it answers; between polls, wait on the process so an early exit fails fast."""
+POLL_INTERVAL = 0.5
+
+
+def poll_until(condition, timeout: float, what: str, process: subprocess.Popen):
+    """Return ``condition()`` once truthy; fail at the deadline or as soon as the server exits."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if value := condition():
+            return value
         try:
-            if requests.get(url, timeout=2).ok:
-                return
-        except requests.ConnectionError:
-            pass
-        try:
-            code = process.wait(timeout=0.25)
+            code = process.wait(timeout=POLL_INTERVAL)
         except subprocess.TimeoutExpired:
             continue
-        raise AssertionError(f"dagster dev exited with {code}")
-    raise AssertionError(f"{url} did not answer in time")
+        raise AssertionError(f"dagster dev exited with {code} while waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture
-def dagster_dev(tmp_path: Path):
-    shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).ok
+    except requests.ConnectionError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    """A Dagster home with the demo notes already settled in the inbox."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    shutil.copytree(DEMO / "notes", home / "data" / "inbox" / "notes")
+    for path in (home / "data" / "inbox" / "notes").iterdir():
+        os.utime(path, (time.time() - 600, time.time() - 600))
+    return home
+
+
+@pytest.fixture(scope="module")
+def dagster_dev(home: Path):
+    tmp_path = home
     port = _free_port()
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "SDC_DATA_DIR": str(tmp_path / "data")}
     dagster = Path(sys.executable).parent / "dagster"
@@ -52,8 +71,8 @@ def dagster_dev(tmp_path: Path):
         cwd=tmp_path, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        _wait_for(f"http://127.0.0.1:{port}/server_info", time.monotonic() + 120, process)
-        yield f"http://127.0.0.1:{port}/graphql"
+        poll_until(lambda: _answers(f"http://127.0.0.1:{port}/server_info"), 120, "the webserver", process)
+        yield f"http://127.0.0.1:{port}/graphql", process
     finally:
         os.killpg(process.pid, signal.SIGINT)
         try:
@@ -73,7 +92,8 @@ def _query(url: str, query: str) -> dict:
 
 @pytest.mark.slow
 def test_ui_lists_every_asset_daily_partitioned_and_the_running_sensor(dagster_dev):
-    nodes = _query(dagster_dev, ASSETS_QUERY)["assetNodes"]
+    url, _ = dagster_dev
+    nodes = _query(url, ASSETS_QUERY)["assetNodes"]
     by_name = {n["assetKey"]["path"][-1]: n for n in nodes}
     for source in ("screenconnect", "sillytavern", "notes"):
         assert by_name[f"{source}_raw"]["groupName"] == "sources"
@@ -81,7 +101,23 @@ def test_ui_lists_every_asset_daily_partitioned_and_the_running_sensor(dagster_d
         for kind in ("raw", "sessions"):
             node = by_name[f"{source}_{kind}"]
             assert node["isPartitioned"] and node["partitionDefinition"]["type"] == "TIME_WINDOW"
-    (repo,) = _query(dagster_dev, SENSORS_QUERY)["repositoriesOrError"]["nodes"]
+    (repo,) = _query(url, SENSORS_QUERY)["repositoriesOrError"]["nodes"]
     assert repo["location"]["name"] == "sdc"
     sensors = {s["name"]: s["sensorState"]["status"] for s in repo["sensors"]}
     assert sensors == {"drop_folder_sensor": "RUNNING"}
+
+
+MATERIALIZED_QUERY = """{ assetNodeOrError(assetKey: {path: ["notes_sessions"]}) {
+  ... on AssetNode { partitionStats { numMaterialized } } } }"""
+
+
+@pytest.mark.slow
+def test_dropped_files_become_sessions_through_the_running_sensor(dagster_dev, home):
+    url, process = dagster_dev
+
+    def materialized_days() -> bool:
+        node = _query(url, MATERIALIZED_QUERY)["assetNodeOrError"]
+        return node["partitionStats"]["numMaterialized"] == 6
+
+    poll_until(materialized_days, 180, "the sensor's runs of the six days the demo notes touch", process)
+    assert len(list((home / "data" / "sessions" / "notes").rglob("*.json"))) == 8
