@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-export DAGSTER_HOME := $(CURDIR)
+# The instance: SQLite under data/dagster/, or PostgreSQL when SDC_DAGSTER_PG_URL is set.
+export DAGSTER_HOME := $(if $(SDC_DAGSTER_PG_URL),$(CURDIR)/deploy/postgres,$(CURDIR))
 export HF_HUB_OFFLINE := 1
 
 .PHONY: install demo dev test lint format schema clean-data
