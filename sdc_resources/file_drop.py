@@ -40,14 +40,31 @@ class FileDrop(dg.ConfigurableResource):
     """Inbox folders per source, the parsed-record and quarantine folders, and parse settings."""
 
     data_dir: str = Field(default_factory=lambda: str(default_data_path()), description="SDC's data folder.")
-    screenconnect_inbox: str | None = Field(default=None, description="Default: <data_dir>/inbox/screenconnect.")
-    sillytavern_inbox: str | None = Field(default=None, description="Default: <data_dir>/inbox/sillytavern.")
-    notes_inbox: str | None = Field(default=None, description="Default: <data_dir>/inbox/notes.")
-    settle_seconds: float = Field(
-        default=30.0, ge=0, description="How long a file must be unchanged before it is read."
+    screenconnect_inbox: str | None = Field(
+        default_factory=lambda: os.environ.get("SDC_INBOX_SCREENCONNECT"),
+        description="Default: <data_dir>/inbox/screenconnect.",
     )
-    local_timezone: str = Field(default=TIMEZONE, description="Zone of naive local times (SillyTavern, notes).")
-    chat_gap_minutes: float = Field(default=120.0, gt=0, description="Inactivity that splits a chat into sessions.")
+    sillytavern_inbox: str | None = Field(
+        default_factory=lambda: os.environ.get("SDC_INBOX_SILLYTAVERN"),
+        description="Default: <data_dir>/inbox/sillytavern.",
+    )
+    notes_inbox: str | None = Field(
+        default_factory=lambda: os.environ.get("SDC_INBOX_NOTES"), description="Default: <data_dir>/inbox/notes."
+    )
+    settle_seconds: float = Field(
+        default_factory=lambda: float(os.environ.get("SDC_SETTLE_SECONDS", "30")),
+        ge=0,
+        description="How long a file's mtime must lie in the past before it is read.",
+    )
+    local_timezone: str = Field(
+        default_factory=lambda: os.environ.get("SDC_LOCAL_TIMEZONE", TIMEZONE),
+        description="Zone of naive local times (SillyTavern dates, notes without offset).",
+    )
+    chat_gap_minutes: float = Field(
+        default_factory=lambda: float(os.environ.get("SDC_CHAT_GAP_MINUTES", "120")),
+        gt=0,
+        description="Inactivity that splits a chat file into sessions.",
+    )
 
     def inbox(self, source: str) -> Path:
         configured = getattr(self, f"{source}_inbox", None)

@@ -11,7 +11,7 @@ import dagster as dg
 from pydantic import Field
 
 from sdc_assets.sessions.model import Session
-from sdc_resources.atomic import write_atomic
+from sdc_resources.atomic import fsync_dir, write_atomic
 from sdc_resources.data_dir import default_data_path
 
 
@@ -58,8 +58,10 @@ class SessionStore(dg.ConfigurableResource):
             stamped = session.model_copy(
                 update={"meta": session.meta.model_copy(update={"ingested_at": datetime.now(UTC)})}
             )
-            write_atomic(path, stamped.to_json().encode())
+            write_atomic(path, stamped.to_json().encode(), sync_dir=False)
             result.written.append(session.meta.session_id)
+        if result.written:
+            fsync_dir(folder)
         if folder.is_dir():
             keep = set(ids)
             for stale in sorted(folder.glob("*.json")):

@@ -2,13 +2,15 @@
 
 import json
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
-from sdc_assets.file_drop.ingest import ParsedFile, frame_records, parse_file, records_of_days
+from sdc_assets.file_drop.ingest import ParsedFile, parse_file, records_of_days, row_record
+from sdc_assets.file_drop.records import Record
 from sdc_assets.file_drop.sources import FILE_SOURCES, FileSource
 from sdc_assets.partitions import daily_partitions
 from sdc_assets.sessions.model import Session
@@ -41,13 +43,17 @@ def parse_inbox(source: FileSource, file_drop: FileDrop, log: Callable[[str], ob
 
 def build_sessions(source: FileSource, frame: pl.DataFrame) -> tuple[list[Session], list[dict]]:
     """Sessions from a day's record table, and the sessions that could not be built, with reasons."""
+    groups: dict[str, tuple[str, list[Record], set[str]]] = {}
+    for row in frame.iter_rows(named=True):
+        day, records, files = groups.setdefault(row["session_key"], (row["day"], [], set()))
+        records.append(row_record(row))
+        files.add(row["source_file"])
     sessions, failures = [], []
-    for (key,), group in frame.group_by(["session_key"], maintain_order=True):
-        files = sorted(set(group["source_file"].to_list()))
+    for key, (day, records, files) in groups.items():
         try:
-            sessions.append(source.build_session(key, frame_records(group), files, group["day"][0]))
+            sessions.append(source.build_session(key, records, sorted(files), day))
         except (ValueError, KeyError, TypeError) as exc:
-            failures.append({"session_key": key, "files": files, "reason": f"{type(exc).__name__}: {exc}"})
+            failures.append({"session_key": key, "files": sorted(files), "reason": f"{type(exc).__name__}: {exc}"})
     return sessions, failures
 
 
@@ -232,4 +238,6 @@ def _preview_row(session: Session) -> dict:
     }
 
 
-file_drop_assets = [asset for source in FILE_SOURCES for asset in build_file_drop_assets(source)]
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", dg.BetaWarning)  # backfill_policy is beta in Dagster 1.13; we rely on it
+    file_drop_assets = [asset for source in FILE_SOURCES for asset in build_file_drop_assets(source)]

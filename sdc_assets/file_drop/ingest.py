@@ -152,9 +152,6 @@ def records_of_days(files: Iterable[ParsedFile], days: Iterable[str], options: P
     return joined.sort(["day", "session_key", "source_file", "ordinal"]).collect()
 
 
-def frame_records(frame: pl.DataFrame) -> list[Record]:
-    """Turn rows of the record table back into Records."""
-    return [
-        Record(row["session_key"], row["time"], row["kind"], row["location"], json.loads(row["payload"]))
-        for row in frame.iter_rows(named=True)
-    ]
+def row_record(row: dict) -> Record:
+    """A row of the record table back as a Record."""
+    return Record(row["session_key"], row["time"], row["kind"], row["location"], json.loads(row["payload"]))

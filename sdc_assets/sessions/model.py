@@ -131,9 +131,14 @@ class Session(_Strict):
     segments: list[SessionSegment] = Field(default_factory=list)
 
     def compute_content_hash(self) -> str:
-        """Hash of what the source said; lifecycle fields and write times stay out."""
+        """Hash of what the source said and where; lifecycle, enrichment and write times stay out."""
         content = self.model_dump(mode="json", include={"context", "insights", "segments"}, exclude=_ENRICHMENT)
-        content["source"] = [self.meta.source_system, self.meta.source_ref, self.meta.partition_day]
+        content["source"] = [
+            self.meta.source_system,
+            self.meta.source_ref,
+            self.meta.partition_day,
+            self.meta.source_files,
+        ]
         content["source_times"] = [
             self.meta.model_dump(mode="json")[k] for k in ("source_created_at", "source_updated_at")
         ]
