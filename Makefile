@@ -2,17 +2,17 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 # The instance: SQLite under data/dagster/, or PostgreSQL when SDC_DAGSTER_PG_URL is set.
 export DAGSTER_HOME := $(if $(SDC_DAGSTER_PG_URL),$(CURDIR)/deploy/postgres,$(CURDIR))
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install demo dev test lint format schema clean-data
+.PHONY: install demo dev test lint format schema lock clean-data
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -qq torch==2.13.0
-	$(BIN)/pip install -qq -e '.[dev]'
+	$(BIN)/pip install -qq -c constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
@@ -36,6 +36,10 @@ format: install
 
 schema: install
 	$(BIN)/python -m sdc_assets.sessions.schema data/schema/session.schema.json
+
+lock: install
+	(head -n2 constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -viE '^(torch|sdc)[=@ ]') > constraints.tmp
+	mv constraints.tmp constraints.txt
 
 clean-data:
 	rm -rf data/inbox data/raw data/sessions data/quarantine data/dagster

@@ -7,5 +7,5 @@ from pathlib import Path
 
 
 def default_data_path(*parts: str) -> Path:
-    """A path under the data folder, read from the environment when the resource is built."""
-    return Path(os.environ.get("SDC_DATA_DIR", "data")).joinpath(*parts)
+    """An absolute path under the data folder, read from the environment when the resource is built."""
+    return Path(os.environ.get("SDC_DATA_DIR", "data")).absolute().joinpath(*parts)

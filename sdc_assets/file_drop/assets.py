@@ -27,12 +27,16 @@ def parse_inbox(source: FileSource, file_drop: FileDrop, log: Callable[[str], ob
     parsed: list[ParsedFile] = []
     seen: set[str] = set()
     for number, item in enumerate(dropped, start=1):
-        sha = item.sha256()
-        if sha in seen:
-            log(f"{source.name}: {item.relpath} has the same bytes as a file already read; skipped")
+        try:
+            sha = item.sha256()
+            if sha in seen:
+                log(f"{source.name}: {item.relpath} has the same bytes as a file already read; skipped")
+                continue
+            result = parse_file(source, item, sha, file_drop)
+        except FileNotFoundError:
+            log(f"{source.name}: {item.relpath} disappeared before it could be read; skipped")
             continue
         seen.add(sha)
-        result = parse_file(source, item, sha, file_drop)
         log(
             f"{source.name}: file {number}/{len(dropped)} {item.relpath}: {result.records} records, "
             f"{result.rejected} quarantined{' (unreadable: ' + result.error + ')' if result.error else ''}"

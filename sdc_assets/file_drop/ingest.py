@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import threading
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -57,16 +59,18 @@ def parse_file(source: FileSource, dropped: DroppedFile, sha256: str, file_drop:
     summary_path = cache / "summary.json"
     if summary_path.exists():
         return ParsedFile(**json.loads(summary_path.read_text()))
-    shutil.rmtree(cache, ignore_errors=True)
-    cache.mkdir(parents=True)
+    # Parse into a private folder and rename it into place: a sensor tick and a run may parse the same file at once.
+    work = cache.with_name(f"{cache.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
     parsed = ParsedFile(dropped.relpath, sha256)
     rejects: list[Rejected] = []
     batch: list[dict] = []
 
     def flush() -> None:
-        part = cache / f"part-{len(parsed.parts):05d}.parquet"
-        pl.DataFrame(batch, schema=RECORD_SCHEMA).write_parquet(part)
-        parsed.parts.append(str(part))
+        name = f"part-{len(parsed.parts):05d}.parquet"
+        pl.DataFrame(batch, schema=RECORD_SCHEMA).write_parquet(work / name)
+        parsed.parts.append(str(cache / name))
         batch.clear()
 
     with open(dropped.path, "rb") as stream:
@@ -85,10 +89,18 @@ def parse_file(source: FileSource, dropped: DroppedFile, sha256: str, file_drop:
     if batch:
         flush()
     parsed.rejected = len(rejects)
-    parsed.days = sorted(session_days(parsed.parts, options))
+    parsed.days = sorted(session_days([str(work / Path(p).name) for p in parsed.parts], options))
     if rejects:
         parsed.quarantine = str(_quarantine(source, dropped, sha256, rejects, parsed.error, file_drop))
-    write_atomic(summary_path, json.dumps(asdict(parsed), indent=2).encode())
+    write_atomic(work / "summary.json", json.dumps(asdict(parsed), indent=2).encode())
+    try:
+        os.rename(work, cache)
+    except OSError:
+        if summary_path.exists():  # another process finished the same file first; its result is the same
+            shutil.rmtree(work, ignore_errors=True)
+            return ParsedFile(**json.loads(summary_path.read_text()))
+        shutil.rmtree(cache)  # the leftover of a parse that crashed
+        os.rename(work, cache)
     return parsed
 
 

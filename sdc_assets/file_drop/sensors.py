@@ -18,7 +18,7 @@ import dagster as dg
 from sdc_assets.file_drop.ingest import parse_file
 from sdc_assets.file_drop.sources import FILE_SOURCES, FileSource
 from sdc_assets.partitions import contiguous_ranges, daily_partitions, days_between, partition_range_tags
-from sdc_resources.file_drop import FileDrop
+from sdc_resources.file_drop import DroppedFile, FileDrop
 
 
 @dataclass
@@ -52,33 +52,41 @@ def plan_drops(sources: tuple[FileSource, ...], file_drop: FileDrop, cursor: dic
             if now - dropped.mtime_ns / 1e9 < file_drop.settle_seconds:
                 plan.settling.append(key)
                 continue
-            sha = dropped.sha256()
-            entry = {"size": dropped.size, "mtime_ns": dropped.mtime_ns, "sha256": sha, "days": []}
-            if seen and seen["sha256"] == sha:
-                plan.cursor[key] = {**entry, "days": seen["days"]}
+            try:
+                _observe(source, key, dropped, seen, current, plan, file_drop)
+            except FileNotFoundError:  # moved away between listing and reading; the next tick sees it gone
                 continue
-            twin = next(
-                (
-                    k
-                    for k, v in plan.cursor.items()
-                    if k != key and k.startswith(f"{source.name}/") and v["sha256"] == sha and k in current
-                ),
-                None,
-            )
-            if twin:
-                plan.duplicates.append(f"{key} (same bytes as {twin})")
-                plan.cursor[key] = entry
-                continue
-            parsed = parse_file(source, dropped, sha, file_drop)
-            entry["days"] = _ranges(parsed.days)
-            plan.cursor[key] = entry
-            plan.days[source.name] |= set(parsed.days) | _days(seen["days"] if seen else [])
-            plan.triggers[source.name].append(f"{key}@{sha[:12]}")
         for key in [k for k in cursor if k.startswith(f"{source.name}/") and k not in current]:
             plan.days[source.name] |= _days(cursor[key]["days"])
             plan.triggers[source.name].append(f"{key}@removed-{cursor[key]['sha256'][:12]}")
             del plan.cursor[key]
     return plan
+
+
+def _observe(
+    source: FileSource,
+    key: str,
+    dropped: DroppedFile,
+    seen: dict | None,
+    current: dict,
+    plan: DropPlan,
+    file_drop: FileDrop,
+) -> None:
+    """Record a settled new or changed file in ``plan``: its days, or why it triggers nothing."""
+    sha = dropped.sha256()
+    entry = {"size": dropped.size, "mtime_ns": dropped.mtime_ns, "sha256": sha, "days": []}
+    if seen and seen["sha256"] == sha:
+        plan.cursor[key] = {**entry, "days": seen["days"]}
+        return
+    same_source = (k for k, v in plan.cursor.items() if k.startswith(f"{source.name}/") and v["sha256"] == sha)
+    if twin := next((k for k in same_source if k != key and k in current), None):
+        plan.duplicates.append(f"{key} (same bytes as {twin})")
+        plan.cursor[key] = entry
+        return
+    parsed = parse_file(source, dropped, sha, file_drop)
+    plan.cursor[key] = {**entry, "days": _ranges(parsed.days)}
+    plan.days[source.name] |= set(parsed.days) | _days(seen["days"] if seen else [])
+    plan.triggers[source.name].append(f"{key}@{sha[:12]}")
 
 
 def run_requests(plan: DropPlan, log: dg.DagsterLogManager | None = None) -> list[dg.RunRequest]:
