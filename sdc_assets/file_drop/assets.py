@@ -19,6 +19,8 @@ from sdc_resources.file_drop import FileDrop
 from sdc_resources.session_store import SessionStore
 
 PREVIEW_ROWS = 10
+# Daily partitions; a backfill runs its whole range in one run, reading every key of it.
+DAILY = {"partitions_def": daily_partitions, "backfill_policy": dg.BackfillPolicy.single_run()}
 
 
 def parse_inbox(source: FileSource, file_drop: FileDrop, log: Callable[[str], object]) -> list[ParsedFile]:
@@ -91,8 +93,7 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
     @dg.asset(
         name=raw_name,
         group_name="sources",
-        partitions_def=daily_partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
+        **DAILY,
         kinds={"polars", "parquet"},
         check_specs=[
             dg.AssetCheckSpec(
@@ -151,8 +152,7 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
     @dg.asset(
         name=sessions_name,
         group_name="sessions",
-        partitions_def=daily_partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
+        **DAILY,
         deps=[raw_asset],
         kinds={"pydantic", "json"},
         check_specs=[

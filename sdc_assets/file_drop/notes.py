@@ -27,7 +27,6 @@ from sdc_assets.sessions.model import (
     SessionMeta,
     SessionSegment,
     SourceSystem,
-    make_session_id,
 )
 
 NOTE_TYPES = {"note", "todo"}
@@ -161,14 +160,8 @@ def build_session(key: str, records: list[Record], files: list[str], day: str) -
     if len(records) > 1:
         attributes["versions_seen"] = len(records)
     return Session(
-        meta=SessionMeta(
-            session_id=make_session_id(SourceSystem.NOTES, key),
-            source_system=SourceSystem.NOTES,
-            source_ref=key,
-            source_files=files,
-            partition_day=day,
-            source_created_at=created,
-            source_updated_at=updated,
+        meta=SessionMeta.for_source(
+            SourceSystem.NOTES, key, files, day, source_created_at=created, source_updated_at=updated
         ),
         context=SessionContext(
             customer_name=_text(note, "customer"),

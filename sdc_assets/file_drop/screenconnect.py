@@ -29,7 +29,6 @@ from sdc_assets.sessions.model import (
     SessionMeta,
     SessionSegment,
     SourceSystem,
-    make_session_id,
 )
 
 SESSION_FIELDS = (
@@ -256,14 +255,7 @@ def build_session(key: str, records: list[Record], files: list[str], day: str) -
     if location := next((r.payload["location"] for r in records if r.payload.get("location")), None):
         attributes["Location"] = location
     return Session(
-        meta=SessionMeta(
-            session_id=make_session_id(SourceSystem.SCREENCONNECT, key),
-            source_system=SourceSystem.SCREENCONNECT,
-            source_ref=key,
-            source_files=files,
-            partition_day=day,
-            source_created_at=started,
-        ),
+        meta=SessionMeta.for_source(SourceSystem.SCREENCONNECT, key, files, day, source_created_at=started),
         context=SessionContext(
             customer_name=customer,
             contact_name=guests[0] if guests else None,

@@ -27,7 +27,6 @@ from sdc_assets.sessions.model import (
     SessionMeta,
     SessionSegment,
     SourceSystem,
-    make_session_id,
 )
 
 HEADER_KEYS = {"chat_metadata", "user_name", "character_name"}
@@ -139,14 +138,7 @@ def build_session(key: str, records: list[Record], files: list[str], day: str) -
     attributes = {k: v for k, v in chat.items() if v not in (None, {}, "")}
     attributes["participants"] = sorted({*characters, *(u for u in users if u)})
     return Session(
-        meta=SessionMeta(
-            session_id=make_session_id(SourceSystem.SILLYTAVERN, key),
-            source_system=SourceSystem.SILLYTAVERN,
-            source_ref=key,
-            source_files=files,
-            partition_day=day,
-            source_created_at=started,
-        ),
+        meta=SessionMeta.for_source(SourceSystem.SILLYTAVERN, key, files, day, source_created_at=started),
         context=SessionContext(contact_name=user_name, attributes=attributes),
         insights=SessionInsights(
             started_at=started, ended_at=ended, duration_seconds=(ended - started).total_seconds()

@@ -83,6 +83,20 @@ class SessionMeta(_Strict):
 
     _normalize = field_validator("source_created_at", "source_updated_at", "ingested_at")(_utc)
 
+    @classmethod
+    def for_source(
+        cls, source: SourceSystem, ref: str, files: list[str], day: str, **times: datetime | None
+    ) -> SessionMeta:
+        """The meta of a session built from ``source``'s record ``ref``, its id derived from both."""
+        return cls(
+            session_id=make_session_id(source, ref),
+            source_system=source,
+            source_ref=ref,
+            source_files=files,
+            partition_day=day,
+            **times,
+        )
+
 
 class SessionContext(_Strict):
     customer_id: str | None = None
