@@ -31,9 +31,11 @@ def ingest(sources: list[str], quiet: bool = False) -> int:
     instance = _instance()
     valid = set(daily_partitions.get_partition_keys())
     failed = False
+    quarantine: dict[str, list[Path]] = {}
     for name in sources:
         source = SOURCES_BY_NAME[name]
         files = parse_inbox(source, file_drop, (lambda _: None) if quiet else print)
+        quarantine[name] = [Path(f.quarantine) for f in files if f.quarantine]
         days = {day for f in files for day in f.days}
         if outside := sorted(days - valid):
             print(f"{name}: {len(outside)} day(s) before the first partition or in the future skipped: {outside}")
@@ -49,21 +51,22 @@ def ingest(sources: list[str], quiet: bool = False) -> int:
                 raise_on_error=False,
             )
             failed |= not result.success
-    print_summary(file_drop, store, sources)
+        quarantine[name] += sorted((file_drop.quarantine_dir / name).glob("sessions-*.jsonl"))
+    print_summary(file_drop, store, quarantine)
     return 1 if failed else 0
 
 
-def print_summary(file_drop: FileDrop, store: SessionStore, sources: list[str]) -> None:
+def print_summary(file_drop: FileDrop, store: SessionStore, quarantine: dict[str, list[Path]]) -> None:
+    """Sessions per source and day, the quarantine of the current inbox files, and where things are."""
     print("\nSessions per source and day")
-    for name in sources:
+    for name in quarantine:
         per_day = Counter(p.parent.name for p in (Path(store.root) / name).glob("*/*.json"))
         days = ", ".join(f"{day}: {count}" for day, count in sorted(per_day.items())) or "none"
         print(f"  {name:<14} {sum(per_day.values()):>4} sessions  ({days})")
     print("\nQuarantined records")
-    for name in sources:
-        folder = file_drop.quarantine_dir / name
-        entries = [json.loads(line) for p in sorted(folder.glob("*.jsonl")) for line in p.read_text().splitlines()]
-        print(f"  {name:<14} {len(entries):>4}  {folder}")
+    for name, paths in quarantine.items():
+        entries = [json.loads(line) for path in paths for line in path.read_text().splitlines()]
+        print(f"  {name:<14} {len(entries):>4}  {file_drop.quarantine_dir / name}")
         for entry in entries[:5]:
             where = f"{entry.get('file', entry.get('session_key'))} {entry.get('location', '')}".strip()
             print(f"      {where}: {entry['reason'][:100]}")

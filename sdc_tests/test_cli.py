@@ -1,5 +1,6 @@
 """`sdc ingest`, the command behind `make demo`, on the bundled sample data."""
 
+import re
 import shutil
 
 import dagster as dg
@@ -28,3 +29,19 @@ def test_ingest_materializes_every_touched_day_and_prints_a_summary(tmp_path, mo
     materialized = instance.get_materialized_partitions(dg.AssetKey("screenconnect_sessions"))
     assert materialized == {f"2025-03-{d:02d}" for d in range(9, 16)}
     assert (tmp_path / "data" / "dagster" / "storage").is_dir()
+
+
+def test_summary_counts_only_the_quarantine_of_current_files(tmp_path, monkeypatch, capsys):
+    shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
+    inbox = tmp_path / "data" / "inbox" / "notes"
+    inbox.mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    monkeypatch.setenv("SDC_DATA_DIR", str(tmp_path / "data"))
+    (inbox / "n.json").write_text('[{"id": "1", "created_at": "2025-03-10"}, {"id": "2"}]')
+    assert cli.main(["ingest", "--quiet", "--source", "notes"]) == 0
+    assert re.search(r"^  notes +1  .*quarantine/notes$", capsys.readouterr().out, re.M)
+    (inbox / "n.json").write_text('[{"id": "1", "created_at": "2025-03-10"}, {"id": "2", "created_at": "2025-03-10"}]')
+    assert cli.main(["ingest", "--quiet", "--source", "notes"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^  notes +2 sessions", out, re.M) and re.search(r"^  notes +0  .*quarantine/notes$", out, re.M)

@@ -34,7 +34,7 @@ def parse_inbox(source: FileSource, file_drop: FileDrop, log: Callable[[str], ob
             if sha in seen:
                 log(f"{source.name}: {item.relpath} has the same bytes as a file already read; skipped")
                 continue
-            result = parse_file(source, item, sha, file_drop)
+            result = parse_file(source, item, sha, file_drop, log)
         except FileNotFoundError:
             log(f"{source.name}: {item.relpath} disappeared before it could be read; skipped")
             continue

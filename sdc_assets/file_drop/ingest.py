@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -51,8 +51,17 @@ class ParsedFile:
     quarantine: str | None = None
 
 
-def parse_file(source: FileSource, dropped: DroppedFile, sha256: str, file_drop: FileDrop) -> ParsedFile:
-    """Parse ``dropped`` into the record cache, or return the cached result for the same bytes."""
+def parse_file(
+    source: FileSource,
+    dropped: DroppedFile,
+    sha256: str,
+    file_drop: FileDrop,
+    log: Callable[[str], object] = lambda _: None,
+) -> ParsedFile:
+    """Parse ``dropped`` into the record cache, or return the cached result for the same bytes.
+
+    ``log`` hears about progress every ``BATCH_ROWS`` records of a large file.
+    """
     options = file_drop.parse_options()
     name_hash = hashlib.sha256(dropped.relpath.encode()).hexdigest()[:8]
     cache = file_drop.raw_dir / source.name / "files" / f"{sha256[:32]}-{name_hash}-{options.fingerprint()}"
@@ -83,6 +92,7 @@ def parse_file(source: FileSource, dropped: DroppedFile, sha256: str, file_drop:
                 parsed.records += 1
                 if len(batch) >= BATCH_ROWS:
                     flush()
+                    log(f"{source.name}: {dropped.relpath}: {parsed.records} records read")
         except SourceParseError as exc:
             parsed.error = exc.reason
             rejects.append(Rejected(exc.location, exc.reason))

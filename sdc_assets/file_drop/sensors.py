@@ -11,6 +11,7 @@ import hashlib
 import json
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -40,7 +41,13 @@ def _days(ranges: list[list[str]]) -> set[str]:
     return {day for first, last in ranges for day in days_between(first, last)}
 
 
-def plan_drops(sources: tuple[FileSource, ...], file_drop: FileDrop, cursor: dict[str, dict], now: float) -> DropPlan:
+def plan_drops(
+    sources: tuple[FileSource, ...],
+    file_drop: FileDrop,
+    cursor: dict[str, dict],
+    now: float,
+    log: Callable[[str], object] = lambda _: None,
+) -> DropPlan:
     """Compare the drop folders with ``cursor`` (``{source/relpath: {size, mtime_ns, sha256, days}}``)."""
     plan = DropPlan(cursor=dict(cursor))
     for source in sources:
@@ -53,7 +60,7 @@ def plan_drops(sources: tuple[FileSource, ...], file_drop: FileDrop, cursor: dic
                 plan.settling.append(key)
                 continue
             try:
-                _observe(source, key, dropped, seen, current, plan, file_drop)
+                _observe(source, key, dropped, seen, current, plan, file_drop, log)
             except FileNotFoundError:  # moved away between listing and reading; the next tick sees it gone
                 continue
         for key in [k for k in cursor if k.startswith(f"{source.name}/") and k not in current]:
@@ -71,6 +78,7 @@ def _observe(
     current: dict,
     plan: DropPlan,
     file_drop: FileDrop,
+    log: Callable[[str], object],
 ) -> None:
     """Record a settled new or changed file in ``plan``: its days, or why it triggers nothing."""
     sha = dropped.sha256()
@@ -83,7 +91,7 @@ def _observe(
         plan.duplicates.append(f"{key} (same bytes as {twin})")
         plan.cursor[key] = entry
         return
-    parsed = parse_file(source, dropped, sha, file_drop)
+    parsed = parse_file(source, dropped, sha, file_drop, log)
     plan.cursor[key] = {**entry, "days": _ranges(parsed.days)}
     plan.days[source.name] |= set(parsed.days) | _days(seen["days"] if seen else [])
     plan.triggers[source.name].append(f"{key}@{sha[:12]}")
@@ -123,7 +131,7 @@ def run_requests(plan: DropPlan, log: dg.DagsterLogManager | None = None) -> lis
 )
 def drop_folder_sensor(context: dg.SensorEvaluationContext, file_drop: FileDrop) -> dg.SensorResult:
     cursor = json.loads(context.cursor) if context.cursor else {}
-    plan = plan_drops(FILE_SOURCES, file_drop, cursor, time.time())
+    plan = plan_drops(FILE_SOURCES, file_drop, cursor, time.time(), context.log.info)
     requests = run_requests(plan, context.log)
     for duplicate in plan.duplicates:
         context.log.info(f"duplicate drop ignored: {duplicate}")
