@@ -125,3 +125,22 @@ def test_session_ids_are_deterministic_and_distinct():
         s.meta.session_id for s in sessions_of(screenconnect, parse_bytes(screenconnect.parse, EVENTS.encode())[0])
     ]
     assert ids == again and len(set(ids)) == 2
+
+
+def test_session_event_report_without_connections():
+    data = (
+        "SessionID,SessionName,SessionSessionType,EventType,Time,Host,Data\n"
+        "s5,HAZ-BALIE,Access,CreatedSession,2025-03-13 07:40:00,Jan Visser,\n"
+        "s5,HAZ-BALIE,Access,QueuedCommand,2025-03-13 07:41:00,Jan Visser,Get-MpComputerStatus\n"
+        "s5,HAZ-BALIE,Access,AddedNote,2025-03-13 07:50:00,Jan Visser,Defender-scan verplaatst naar 19:00\n"
+    )
+    records, rejects = parse_bytes(screenconnect.parse, data.encode())
+    assert not rejects and all(r.payload["connection_id"] is None for r in records)
+    (session,) = sessions_of(screenconnect, records)
+    assert session.context.machine_names == ["HAZ-BALIE"]
+    assert [(s.kind, s.text) for s in session.segments] == [
+        (SegmentKind.EVENT, "CreatedSession (Jan Visser)"),
+        (SegmentKind.COMMAND, "Get-MpComputerStatus"),
+        (SegmentKind.NOTE, "Defender-scan verplaatst naar 19:00"),
+    ]
+    assert all(s.author == "Jan Visser" and s.author_role == AuthorRole.TECH for s in session.segments)
