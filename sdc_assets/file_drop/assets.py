@@ -107,34 +107,31 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
     )
     def raw_asset(context: dg.AssetExecutionContext, file_drop: FileDrop) -> dg.MaterializeResult:
         started = time.perf_counter()
-        days = context.partition_keys
         files = parse_inbox(source, file_drop, context.log.info)
-        frame = records_of_days(files, days, file_drop.parse_options())
-        changed = [
-            day
-            for day in days
-            if _write_parquet_if_changed(
-                file_drop.raw_dir / source.name / f"{day}.parquet", frame.filter(pl.col("day") == day)
+        frame = records_of_days(files, context.partition_keys, file_drop.parse_options())
+        for day in context.partition_keys:
+            records = frame.filter(pl.col("day") == day)
+            changed = _write_parquet_if_changed(file_drop.raw_dir / source.name / f"{day}.parquet", records)
+            preview = records.head(PREVIEW_ROWS).select("session_key", "time", "kind", "location", "source_file")
+            context.add_asset_metadata(
+                {
+                    "dagster/row_count": records.height,
+                    "sessions": records["session_key"].n_unique(),
+                    "changed": changed,
+                    "preview": dg.MetadataValue.md(_markdown_table(preview.to_dicts())),
+                },
+                partition_key=day,
             )
-        ]
         rejected = sum(f.rejected for f in files)
-        unreadable = {f.relpath: f.error for f in files if f.error}
-        context.log.info(
-            f"{source.name}: {frame.height} records on {len(days)} day(s), {len(changed)} day file(s) changed"
-        )
-        preview = frame.head(PREVIEW_ROWS).select("day", "session_key", "time", "kind", "location", "source_file")
+        context.log.info(f"{source.name}: {frame.height} records on {len(context.partition_keys)} day(s)")
         return dg.MaterializeResult(
             metadata={
-                "dagster/row_count": frame.height,
-                "sessions": frame["session_key"].n_unique(),
-                "days": len(days),
-                "days_changed": len(changed),
                 "files": len(files),
                 "quarantined_records": rejected,
-                "unreadable_files": dg.MetadataValue.json(unreadable),
+                "unreadable_files": dg.MetadataValue.json({f.relpath: f.error for f in files if f.error}),
                 "path": dg.MetadataValue.path(str(file_drop.raw_dir / source.name)),
+                "days_in_run": len(context.partition_keys),
                 "seconds": round(time.perf_counter() - started, 3),
-                "preview": dg.MetadataValue.md(_markdown_table(preview.to_dicts())),
             },
             check_results=[
                 dg.AssetCheckResult(
@@ -170,8 +167,6 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
         context: dg.AssetExecutionContext, file_drop: FileDrop, session_store: SessionStore
     ) -> dg.MaterializeResult:
         started = time.perf_counter()
-        totals = {"written": 0, "unchanged": 0, "removed": 0, "quarantined": 0}
-        preview: list[dict] = []
         invalid: list[str] = []
         for day in context.partition_keys:
             path = file_drop.raw_dir / source.name / f"{day}.parquet"
@@ -183,11 +178,19 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
                 context.log.warning(
                     f"{source.name} {day}: session {failure['session_key']} quarantined: {failure['reason']}"
                 )
-            for name in ("written", "unchanged", "removed"):
-                totals[name] += len(getattr(result, name))
-            totals["quarantined"] += len(failures)
             invalid += _invalid_files(session_store, source.name, day)
-            preview += [_preview_row(s) for s in sessions[: PREVIEW_ROWS - len(preview)]]
+            context.add_asset_metadata(
+                {
+                    "dagster/row_count": len(sessions),
+                    "written": len(result.written),
+                    "unchanged": len(result.unchanged),
+                    "removed": len(result.removed),
+                    "quarantined": len(failures),
+                    "path": dg.MetadataValue.path(str(session_store.partition_dir(source.name, day))),
+                    "preview": dg.MetadataValue.md(_markdown_table([_preview_row(s) for s in sessions[:PREVIEW_ROWS]])),
+                },
+                partition_key=day,
+            )
             if sessions or result.removed:
                 context.log.info(
                     f"{source.name} {day}: {len(sessions)} sessions ({len(result.written)} written, "
@@ -195,11 +198,8 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
                 )
         return dg.MaterializeResult(
             metadata={
-                "dagster/row_count": totals["written"] + totals["unchanged"],
-                **totals,
-                "path": dg.MetadataValue.path(str(Path(session_store.root) / source.name)),
+                "days_in_run": len(context.partition_keys),
                 "seconds": round(time.perf_counter() - started, 3),
-                "preview": dg.MetadataValue.md(_markdown_table(preview)),
             },
             check_results=[
                 dg.AssetCheckResult(
@@ -233,7 +233,6 @@ def _invalid_files(store: SessionStore, source: str, day: str) -> list[str]:
 
 def _preview_row(session: Session) -> dict:
     return {
-        "day": session.meta.partition_day,
         "session_id": session.meta.session_id[:8],
         "started_at": session.insights.started_at.isoformat() if session.insights.started_at else "",
         "customer": session.context.customer_name or "",

@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from sdc_assets.file_drop.assets import file_drop_assets
-from sdc_assets.partitions import partition_range_tags
+from sdc_assets.partitions import days_between, partition_range_tags
 from sdc_assets.sessions.model import Session
 
 from ..conftest import copy_demo, drop
@@ -23,8 +23,14 @@ def _materialize(source: str, resources: dict, first: str, last: str | None = No
         return dg.materialize(_assets(source), resources=resources, instance=instance, **kwargs)
 
 
-def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
-    return {k: v.value for k, v in result.asset_materializations_for_node(asset)[0].metadata.items()}
+def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, dict]:
+    """Each materialized partition's metadata values."""
+    events = result.asset_materializations_for_node(asset)
+    return {e.partition: {k: v.value for k, v in e.metadata.items()} for e in events}
+
+
+def _total(metadata: dict[str, dict], key: str) -> int:
+    return sum(m[key] for m in metadata.values())
 
 
 def _snapshot(root: str) -> dict:
@@ -35,9 +41,12 @@ def _snapshot(root: str) -> dict:
 
 @pytest.mark.parametrize(
     ("source", "first", "last", "sessions"),
-    [("screenconnect", "2025-03-09", "2025-03-15", 14), ("sillytavern", "2025-03-10", "2025-03-15", 8),
-     ("notes", "2025-03-09", "2025-03-15", 8)],
-)  # fmt: skip
+    [
+        ("screenconnect", "2025-03-09", "2025-03-15", 14),
+        ("sillytavern", "2025-03-10", "2025-03-15", 8),
+        ("notes", "2025-03-09", "2025-03-15", 8),
+    ],
+)
 def test_demo_partitions_materialize_and_rematerialize_byte_identical(
     source, first, last, sessions, resources, file_drop, session_store
 ):
@@ -45,8 +54,9 @@ def test_demo_partitions_materialize_and_rematerialize_byte_identical(
     result = _materialize(source, resources, first, last)
     assert result.success
     meta = _metadata(result, f"{source}_sessions")
-    assert meta["dagster/row_count"] == meta["written"] == sessions
-    assert "| day |" in meta["preview"]
+    assert sorted(meta) == days_between(first, last)
+    assert _total(meta, "dagster/row_count") == _total(meta, "written") == sessions
+    assert all("| session_id |" in m["preview"] for m in meta.values() if m["dagster/row_count"])
     stored = _snapshot(session_store.root)
     assert len(stored) == sessions
     for path in stored:
@@ -54,7 +64,7 @@ def test_demo_partitions_materialize_and_rematerialize_byte_identical(
 
     again = _materialize(source, resources, first, last)
     meta = _metadata(again, f"{source}_sessions")
-    assert (meta["written"], meta["unchanged"], meta["removed"]) == (0, sessions, 0)
+    assert [_total(meta, k) for k in ("written", "unchanged", "removed")] == [0, sessions, 0]
     assert _snapshot(session_store.root) == stored
 
 
@@ -62,7 +72,17 @@ def test_raw_asset_reports_records_and_quarantine(resources, file_drop):
     copy_demo(file_drop, "notes")
     result = _materialize("notes", resources, "2025-03-09", "2025-03-15")
     meta = _metadata(result, "notes_raw")
-    assert meta["dagster/row_count"] == 9 and meta["sessions"] == 8 and meta["quarantined_records"] == 3
+    assert _total(meta, "dagster/row_count") == 9 and _total(meta, "sessions") == 8
+    assert {day: m["dagster/row_count"] for day, m in meta.items() if m["dagster/row_count"]} == {
+        "2025-03-09": 1,
+        "2025-03-10": 3,
+        "2025-03-12": 2,
+        "2025-03-13": 1,
+        "2025-03-14": 1,
+        "2025-03-15": 1,
+    }
+    assert "notes[0]" in meta["2025-03-10"]["preview"] and meta["2025-03-11"]["preview"] == "_no rows_"
+    assert all(m["quarantined_records"] == 3 and m["files"] == 2 for m in meta.values())
     (check,) = result.get_asset_check_evaluations()[:1]
     assert check.check_name == "no_quarantined_records" and not check.passed
     rejects = [
@@ -91,10 +111,17 @@ def test_newest_note_version_across_files_wins(resources, file_drop, session_sto
 
 
 def test_removed_and_changed_files_converge(resources, file_drop, session_store):
-    path = drop(file_drop, "notes", "a.json", json.dumps([
-        {"id": "1", "title": "Eén", "created_at": "2025-03-10T10:00:00+01:00"},
-        {"id": "2", "title": "Twee", "created_at": "2025-03-10T11:00:00+01:00"},
-    ]))  # fmt: skip
+    path = drop(
+        file_drop,
+        "notes",
+        "a.json",
+        json.dumps(
+            [
+                {"id": "1", "title": "Eén", "created_at": "2025-03-10T10:00:00+01:00"},
+                {"id": "2", "title": "Twee", "created_at": "2025-03-10T11:00:00+01:00"},
+            ]
+        ),
+    )
     _materialize("notes", resources, "2025-03-10")
     assert len(session_store.read_partition("notes", "2025-03-10")) == 2
     drop(
@@ -103,7 +130,7 @@ def test_removed_and_changed_files_converge(resources, file_drop, session_store)
         "a.json",
         json.dumps([{"id": "1", "title": "Eén!", "created_at": "2025-03-10T10:00:00+01:00"}]),
     )
-    meta = _metadata(_materialize("notes", resources, "2025-03-10"), "notes_sessions")
+    meta = _metadata(_materialize("notes", resources, "2025-03-10"), "notes_sessions")["2025-03-10"]
     assert (meta["written"], meta["unchanged"], meta["removed"]) == (1, 0, 1)
     assert [s.insights.title for s in session_store.read_partition("notes", "2025-03-10")] == ["Eén!"]
     path.unlink()
@@ -116,7 +143,7 @@ def test_unreadable_file_is_quarantined_whole_and_the_rest_loads(resources, file
     drop(file_drop, "screenconnect", "garbage.csv", b"\x00\x01\x02 not a csv")
     result = _materialize("screenconnect", resources, "2025-03-10")
     assert result.success
-    assert _metadata(result, "screenconnect_raw")["unreadable_files"] == {
+    assert _metadata(result, "screenconnect_raw")["2025-03-10"]["unreadable_files"] == {
         "garbage.csv": "contains NUL bytes: not a text export"
     }
     folder = file_drop.quarantine_dir / "screenconnect"
@@ -136,5 +163,5 @@ def test_same_bytes_under_two_names_are_read_once(resources, file_drop, session_
         (file_drop.inbox("notes") / "legacy_notes_export.json").read_bytes(),
     )
     result = _materialize("notes", resources, "2025-03-10")
-    assert _metadata(result, "notes_raw")["files"] == 2
+    assert _metadata(result, "notes_raw")["2025-03-10"]["files"] == 2
     assert len(session_store.read_partition("notes", "2025-03-10")) == 2
