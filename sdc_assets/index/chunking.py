@@ -1,0 +1,205 @@
+"""Cutting a Session into self-contained chunks for the semantic index.
+
+One generic chunker for every source: a header chunk, a description chunk, one
+chunk per turn group (consecutive segments of one author), a resolution chunk,
+and dynamic-fields and related-CI chunks where the source has them. Long texts
+are split at sentence boundaries to fit the embedding model's window. Only
+what the source said enters a chunk's text: SDC's lifecycle status, write
+times and other volatile fields stay in metadata, so they never cause a
+re-embedding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sdc_assets.sessions.model import SegmentKind, Session, SessionSegment
+
+DEFAULT_MAX_TOKENS = 200
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n{2,}")
+_WHITESPACE = re.compile(r"\s+")
+TURN_KINDS_SKIPPED = {SegmentKind.CONNECTION}
+FIELD_KEYS = ("fields", "properties")
+CI_KEYS = ("configuration_items",)
+HEADER_ATTRIBUTES = ("status", "priority", "category", "problem_type", "ticket_type")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A self-contained text with its type and the metadata to filter on."""
+
+    chunk_id: str
+    session_id: str
+    chunk_type: str
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def normalize(text: str) -> str:
+    """The form of a text that is embedded and hashed: NFC, single spaces, trimmed."""
+    return _WHITESPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def embed_key(model_id: str, text: str) -> str:
+    """The identity of an embedding: the model and the normalized text, nothing else."""
+    return hashlib.sha256(f"{model_id}\x00{normalize(text)}".encode()).hexdigest()
+
+
+def word_tokens(text: str) -> int:
+    """A cheap upper estimate of word-piece tokens (about 1.3 per word for Dutch and English)."""
+    return int(len(text.split()) * 1.3) + 1
+
+
+def split_to_fit(text: str, max_tokens: int, count: Callable[[str], int] = word_tokens) -> list[str]:
+    """``text`` as pieces of at most ``max_tokens``, cut at sentence ends (words if a sentence is too long)."""
+    if count(text) <= max_tokens:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for sentence in (s for s in _SENTENCE_END.split(text) if s.strip()):
+        for part in _split_long_sentence(sentence.strip(), max_tokens, count):
+            candidate = f"{current} {part}".strip()
+            if current and count(candidate) > max_tokens:
+                pieces.append(current)
+                current = part
+            else:
+                current = candidate
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _split_long_sentence(sentence: str, max_tokens: int, count: Callable[[str], int]) -> list[str]:
+    if count(sentence) <= max_tokens:
+        return [sentence]
+    words, parts, current = sentence.split(), [], []
+    for word in words:
+        if current and count(" ".join([*current, word])) > max_tokens:
+            parts.append(" ".join(current))
+            current = []
+        current.append(word)
+    if current:
+        parts.append(" ".join(current))
+    return parts
+
+
+def _turn_groups(segments: list[SessionSegment]) -> list[list[SessionSegment]]:
+    groups: list[list[SessionSegment]] = []
+    for segment in segments:
+        if segment.kind in TURN_KINDS_SKIPPED or segment.kind in (SegmentKind.DESCRIPTION, SegmentKind.RESOLUTION):
+            continue
+        if not segment.text.strip():
+            continue
+        if groups and (groups[-1][-1].author, groups[-1][-1].author_role) == (segment.author, segment.author_role):
+            groups[-1].append(segment)
+        else:
+            groups.append([segment])
+    return groups
+
+
+def _turn_text(group: list[SessionSegment]) -> tuple[str, str]:
+    """The turn's prefix line (author, role, time) and its body."""
+    first = group[0]
+    when = first.timestamp.strftime("%Y-%m-%d %H:%M") if first.timestamp else "unknown time"
+    who = f"{first.author} ({first.author_role.value})" if first.author else first.author_role.value
+    prefix = f"{who}, {when}:"
+    lines = []
+    for segment in group:
+        label = "" if segment.kind in (SegmentKind.MESSAGE, SegmentKind.COMMENT) else f"[{segment.kind.value}] "
+        lines.append(f"{label}{segment.text.strip()}")
+    return prefix, "\n".join(lines)
+
+
+def _header_text(session: Session) -> str:
+    attributes = session.context.attributes
+    lines = [
+        f"Title: {session.insights.title}" if session.insights.title else None,
+        f"Source: {session.meta.source_system.value}",
+        f"Customer: {session.context.customer_name}" if session.context.customer_name else None,
+        f"Contact: {session.context.contact_name}" if session.context.contact_name else None,
+    ]
+    lines += [
+        f"{key.replace('_', ' ').capitalize()}: {attributes[key]}" for key in HEADER_ATTRIBUTES if attributes.get(key)
+    ]
+    if session.context.machine_names:
+        lines.append(f"Machines: {', '.join(session.context.machine_names)}")
+    if session.context.tags:
+        lines.append(f"Tags: {', '.join(session.context.tags)}")
+    if session.insights.started_at:
+        lines.append(f"Started: {session.insights.started_at:%Y-%m-%d %H:%M} UTC")
+    return "\n".join(line for line in lines if line)
+
+
+def _mapping_text(value: Any) -> str | None:
+    if isinstance(value, dict) and value:
+        return "\n".join(f"{k}: {v}" for k, v in value.items() if v not in (None, ""))
+    if isinstance(value, list) and value:
+        return "\n".join(
+            ", ".join(f"{k}: {v}" for k, v in item.items() if v not in (None, ""))
+            if isinstance(item, dict)
+            else str(item)
+            for item in value
+        )
+    return None
+
+
+def chunk_session(
+    session: Session, max_tokens: int = DEFAULT_MAX_TOKENS, count: Callable[[str], int] = word_tokens
+) -> list[Chunk]:
+    """Every chunk of ``session``, with deterministic ids."""
+    meta = session.meta
+    base = {
+        "source": meta.source_system.value,
+        "day": meta.partition_day,
+        "session_id": meta.session_id,
+        "customer_id": session.context.customer_id or "",
+        "customer_name": session.context.customer_name or "",
+        "title": session.insights.title or "",
+        "started_at": session.insights.started_at.isoformat() if session.insights.started_at else "",
+    }
+    texts: list[tuple[str, str, str, dict[str, Any]]] = [("header", "", _header_text(session), {})]
+    for chunk_type, kind, prefix in (
+        ("description", SegmentKind.DESCRIPTION, "Problem:"),
+        ("resolution", SegmentKind.RESOLUTION, "Resolution:"),
+    ):
+        if body := "\n".join(s.text.strip() for s in session.segments if s.kind == kind and s.text.strip()):
+            texts.append((chunk_type, prefix, body, {}))
+    for group in _turn_groups(session.segments):
+        first = group[0]
+        extra = {
+            "author": first.author or "",
+            "author_role": first.author_role.value,
+            "time": first.timestamp.isoformat() if first.timestamp else "",
+            "hidden": any(s.hidden for s in group),
+        }
+        texts.append(("turn", *_turn_text(group), extra))
+    attributes = session.context.attributes
+    for chunk_type, keys, prefix in (
+        ("fields", FIELD_KEYS, "Fields:"),
+        ("related_cis", CI_KEYS, "Related configuration items:"),
+    ):
+        for key in keys:
+            if body := _mapping_text(attributes.get(key)):
+                texts.append((chunk_type, prefix, body, {}))
+    chunks: list[Chunk] = []
+    counters: dict[str, int] = {}
+    for chunk_type, prefix, body, extra in texts:
+        room = max_tokens - (count(prefix) if prefix else 0)
+        for piece in split_to_fit(body, room, count):
+            ordinal = counters.get(chunk_type, 0)
+            counters[chunk_type] = ordinal + 1
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{meta.session_id}:{chunk_type}:{ordinal}",
+                    session_id=meta.session_id,
+                    chunk_type=chunk_type,
+                    text=f"{prefix}\n{piece}" if prefix else piece,
+                    metadata={**base, **extra, "chunk_type": chunk_type},
+                )
+            )
+    return chunks
