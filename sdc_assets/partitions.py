@@ -8,6 +8,7 @@ zone ``SDC_TIMEZONE`` (default Europe/Amsterdam); the first day is
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable
 from datetime import date, timedelta
 
@@ -17,6 +18,10 @@ TIMEZONE = os.environ.get("SDC_TIMEZONE", "Europe/Amsterdam")
 START_DATE = os.environ.get("SDC_PARTITION_START", "2020-01-01")
 
 daily_partitions = dg.DailyPartitionsDefinition(start_date=START_DATE, timezone=TIMEZONE, end_offset=1)
+
+# Every daily asset: a backfill runs its whole range in one run, and the asset reads every key of it.
+DAILY = {"partitions_def": daily_partitions, "backfill_policy": dg.BackfillPolicy.single_run()}
+warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)  # beta in 1.13, relied on
 
 
 def contiguous_ranges(days: Iterable[str]) -> list[tuple[str, str]]:

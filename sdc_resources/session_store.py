@@ -72,6 +72,12 @@ class SessionStore(dg.ConfigurableResource):
                 folder.rmdir()
         return result
 
+    def read_day(self, day: str) -> list[Session]:
+        """Every source's sessions of ``day``."""
+        root = Path(self.root)
+        sources = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+        return [session for source in sources for session in self.read_partition(source, day)]
+
     def read_partition(self, source: str, day: str) -> list[Session]:
         folder = self.partition_dir(source, day)
         return [Session.model_validate_json(p.read_bytes()) for p in sorted(folder.glob("*.json"))]

@@ -55,3 +55,18 @@ def copy_demo(file_drop: FileDrop, source: str) -> None:
     for path in file_drop.inbox(source).rglob("*"):
         if path.is_file():
             settle(path)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The default model (bundled all-MiniLM-L6-v2), loaded once for the whole test session."""
+    from sdc_resources.embedder import Embedder
+
+    return Embedder(model="all-MiniLM-L6-v2", device="cpu", backend="torch", batch_size=32)
+
+
+@pytest.fixture
+def index_resources(resources: dict, data_dir: Path, embedder) -> dict:
+    from sdc_resources.index_store import IndexStore
+
+    return {**resources, "index_store": IndexStore(root=str(data_dir / "index")), "embedder": embedder}

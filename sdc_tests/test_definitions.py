@@ -4,12 +4,13 @@ from sdc_assets.definitions import defs
 from sdc_assets.partitions import contiguous_ranges, days_between
 
 FILE_ASSETS = {f"{s}_{k}" for s in ("screenconnect", "sillytavern", "notes") for k in ("raw", "sessions")}
+INDEX_ASSETS = {"chunks", "embeddings"}
 
 
 def test_definitions_load_with_every_asset_daily_partitioned():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == FILE_ASSETS
+    assert keys == FILE_ASSETS | INDEX_ASSETS
     for key in graph.get_all_asset_keys():
         partitions = graph.get(key).partitions_def
         assert isinstance(partitions, dg.DailyPartitionsDefinition)
@@ -22,9 +23,17 @@ def test_lineage_runs_from_raw_to_sessions():
         assert graph.get(dg.AssetKey(f"{source}_sessions")).parent_keys == {dg.AssetKey(f"{source}_raw")}
 
 
+def test_index_assets_follow_every_session_asset():
+    graph = defs.resolve_asset_graph()
+    assert graph.get(dg.AssetKey("chunks")).parent_keys == {
+        dg.AssetKey(f"{s}_sessions") for s in ("screenconnect", "sillytavern", "notes")
+    }
+    assert graph.get(dg.AssetKey("embeddings")).parent_keys == {dg.AssetKey("chunks")}
+
+
 def test_sensor_and_resources_are_defined():
     assert defs.resolve_sensor_def("drop_folder_sensor").default_status == dg.DefaultSensorStatus.RUNNING
-    assert {"file_drop", "session_store"} <= set(defs.resources)
+    assert {"file_drop", "session_store", "index_store", "embedder"} <= set(defs.resources)
 
 
 def test_contiguous_ranges():

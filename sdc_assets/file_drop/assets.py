@@ -2,7 +2,6 @@
 
 import json
 import time
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,15 +11,14 @@ import polars as pl
 from sdc_assets.file_drop.ingest import ParsedFile, parse_file, records_of_days, row_record
 from sdc_assets.file_drop.records import Record
 from sdc_assets.file_drop.sources import FILE_SOURCES, FileSource
-from sdc_assets.partitions import daily_partitions
+from sdc_assets.metadata import markdown_table
+from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.model import Session
 from sdc_resources.atomic import write_atomic, write_atomic_with
 from sdc_resources.file_drop import FileDrop
 from sdc_resources.session_store import SessionStore
 
 PREVIEW_ROWS = 10
-# Daily partitions; a backfill runs its whole range in one run, reading every key of it.
-DAILY = {"partitions_def": daily_partitions, "backfill_policy": dg.BackfillPolicy.single_run()}
 
 
 def parse_inbox(source: FileSource, file_drop: FileDrop, log: Callable[[str], object]) -> list[ParsedFile]:
@@ -61,19 +59,6 @@ def build_sessions(source: FileSource, frame: pl.DataFrame) -> tuple[list[Sessio
         except (ValueError, KeyError, TypeError) as exc:
             failures.append({"session_key": key, "files": sorted(files), "reason": f"{type(exc).__name__}: {exc}"})
     return sessions, failures
-
-
-def _markdown_table(rows: list[dict]) -> str:
-    if not rows:
-        return "_no rows_"
-    columns = list(rows[0])
-
-    def cell(value: object) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")[:80]
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(r[c]) for c in columns) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def _write_parquet_if_changed(path: Path, frame: pl.DataFrame) -> bool:
@@ -118,7 +103,7 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
                     "dagster/row_count": records.height,
                     "sessions": records["session_key"].n_unique(),
                     "changed": changed,
-                    "preview": dg.MetadataValue.md(_markdown_table(preview.to_dicts())),
+                    "preview": dg.MetadataValue.md(markdown_table(preview.to_dicts())),
                 },
                 partition_key=day,
             )
@@ -187,7 +172,7 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
                     "removed": len(result.removed),
                     "quarantined": len(failures),
                     "path": dg.MetadataValue.path(str(session_store.partition_dir(source.name, day))),
-                    "preview": dg.MetadataValue.md(_markdown_table([_preview_row(s) for s in sessions[:PREVIEW_ROWS]])),
+                    "preview": dg.MetadataValue.md(markdown_table([_preview_row(s) for s in sessions[:PREVIEW_ROWS]])),
                 },
                 partition_key=day,
             )
@@ -241,6 +226,4 @@ def _preview_row(session: Session) -> dict:
     }
 
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", dg.BetaWarning)  # backfill_policy is beta in Dagster 1.13; we rely on it
-    file_drop_assets = [asset for source in FILE_SOURCES for asset in build_file_drop_assets(source)]
+file_drop_assets = [asset for source in FILE_SOURCES for asset in build_file_drop_assets(source)]

@@ -1,0 +1,156 @@
+"""``chunks`` and ``embeddings``: the daily assets that prepare sessions for the vector store."""
+
+import hashlib
+import json
+import time
+
+import dagster as dg
+import polars as pl
+
+from sdc_assets.file_drop.sources import FILE_SOURCES
+from sdc_assets.index.chunking import chunk_session, embed_key, normalize
+from sdc_assets.index.collections import COLLECTION_OF_SOURCE
+from sdc_assets.metadata import markdown_table
+from sdc_assets.partitions import DAILY
+from sdc_assets.sessions.model import Session
+from sdc_resources.embedder import Embedder, EmbeddingError
+from sdc_resources.index_store import IndexStore
+from sdc_resources.session_store import SessionStore
+
+CHUNKER_VERSION = 1
+ENCODE_WINDOW = 4096
+CHUNK_SCHEMA = {
+    "chunk_id": pl.String,
+    "session_id": pl.String,
+    "source": pl.String,
+    "collection": pl.String,
+    "chunk_type": pl.String,
+    "text": pl.String,
+    "embed_key": pl.String,
+    "metadata": pl.String,
+    "session_version": pl.String,
+}
+
+
+def session_version(session: Session, embedder: Embedder) -> str:
+    """Everything a session's chunks depend on: when it is unchanged, the session is not chunked again."""
+    parts = [
+        CHUNKER_VERSION,
+        session.meta.content_hash,
+        session.context.customer_id,
+        session.context.contact_id,
+        session.insights.title,
+        embedder.model_id,
+        embedder.max_chunk_tokens,
+    ]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def chunk_day(sessions: list[Session], previous: pl.DataFrame, embedder: Embedder) -> tuple[pl.DataFrame, int]:
+    """The day's chunk table, reusing the rows of unchanged sessions; also how many sessions were chunked."""
+    kept = {sid: rows for (sid,), rows in previous.group_by(["session_id"])} if previous.height else {}
+    tables, chunked = [], 0
+    for session in sessions:
+        version = session_version(session, embedder)
+        old = kept.get(session.meta.session_id)
+        if old is not None and old["session_version"][0] == version:
+            tables.append(old)
+            continue
+        chunked += 1
+        collection = COLLECTION_OF_SOURCE[session.meta.source_system.value]
+        rows = [
+            {
+                "chunk_id": c.chunk_id,
+                "session_id": c.session_id,
+                "source": session.meta.source_system.value,
+                "collection": collection,
+                "chunk_type": c.chunk_type,
+                "text": c.text,
+                "embed_key": embed_key(embedder.model_id, c.text),
+                "metadata": json.dumps(c.metadata, sort_keys=True, ensure_ascii=False),
+                "session_version": version,
+            }
+            for c in chunk_session(session, embedder.max_chunk_tokens, embedder.count_tokens)
+        ]
+        tables.append(pl.DataFrame(rows, schema=CHUNK_SCHEMA))
+    frame = pl.concat(tables) if tables else pl.DataFrame(schema=CHUNK_SCHEMA)
+    return frame.sort("chunk_id"), chunked
+
+
+SESSION_ASSETS = [dg.AssetKey(f"{source.name}_sessions") for source in FILE_SOURCES]
+
+
+@dg.asset(group_name="index", deps=SESSION_ASSETS, kinds={"polars", "parquet"}, **DAILY)
+def chunks(
+    context: dg.AssetExecutionContext, session_store: SessionStore, index_store: IndexStore, embedder: Embedder
+) -> dg.MaterializeResult:
+    """Every session of the day cut into self-contained chunks (header, description, turns, resolution,
+    fields, related CIs), under data/index/chunks/<day>.parquet. Sessions whose content, link and title
+    did not change keep their chunks without being chunked again."""
+    started = time.perf_counter()
+    for day in context.partition_keys:
+        path = index_store.chunks_path(day)
+        sessions = session_store.read_day(day)
+        frame, chunked = chunk_day(sessions, index_store.read(path, CHUNK_SCHEMA), embedder)
+        index_store.write(path, frame)
+        preview = frame.head(10).select("chunk_type", "source", pl.col("text").str.slice(0, 80))
+        context.add_asset_metadata(
+            {
+                "dagster/row_count": frame.height,
+                "sessions": len(sessions),
+                "sessions_chunked": chunked,
+                "preview": dg.MetadataValue.md(markdown_table(preview.to_dicts())),
+            },
+            partition_key=day,
+        )
+        if chunked:
+            context.log.info(f"{day}: {chunked} of {len(sessions)} sessions chunked, {frame.height} chunks")
+    return dg.MaterializeResult(metadata={"seconds": round(time.perf_counter() - started, 3)})
+
+
+@dg.asset(group_name="index", deps=[chunks], kinds={"sentence_transformers", "sqlite"}, **DAILY)
+def embeddings(context: dg.AssetExecutionContext, index_store: IndexStore, embedder: Embedder) -> dg.MaterializeResult:
+    """A vector for every chunk of the day, in the embedding cache (data/index/embeddings.sqlite), keyed by
+    the model and the normalized text: a text embedded once is never embedded again, in any partition."""
+    started = time.perf_counter()
+    frames = {day: index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA) for day in context.partition_keys}
+    texts: dict[str, str] = {}
+    for frame in frames.values():
+        texts.update(zip(frame["embed_key"], frame["text"], strict=True))
+    cached = index_store.cached_keys(texts)
+    pending = [key for key in texts if key not in cached]
+    context.log.info(f"{len(texts)} distinct chunk texts, {len(pending)} to embed with {embedder.model_id}")
+    for start in range(0, len(pending), ENCODE_WINDOW):
+        window = pending[start : start + ENCODE_WINDOW]
+        try:
+            vectors = embedder.encode([normalize(texts[key]) for key in window], progress=True)
+        except EmbeddingError as exc:
+            failed = {window[i] for i in exc.positions}
+            ids = [
+                cid
+                for f in frames.values()
+                for cid, k in zip(f["chunk_id"], f["embed_key"], strict=True)
+                if k in failed
+            ]
+            raise dg.Failure(f"embedding failed ({exc}); chunks: {ids[:20]}", metadata={"chunk_ids": ids}) from exc
+        index_store.put_vectors(embedder.model_id, dict(zip(window, vectors, strict=True)))
+        context.log.info(f"embedded {min(start + ENCODE_WINDOW, len(pending))}/{len(pending)}")
+    new = set(pending)
+    for day, frame in frames.items():
+        keys = set(frame["embed_key"])
+        context.add_asset_metadata(
+            {"dagster/row_count": frame.height, "embedded": len(keys & new), "reused": len(keys - new)},
+            partition_key=day,
+        )
+    seconds = time.perf_counter() - started
+    return dg.MaterializeResult(
+        metadata={
+            "model": embedder.model_id,
+            "embedded_in_run": len(pending),
+            "seconds": round(seconds, 3),
+            "chunks_per_second": round(len(pending) / seconds, 1) if pending else 0.0,
+        }
+    )
+
+
+index_assets = [chunks, embeddings]

