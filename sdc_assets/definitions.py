@@ -11,6 +11,7 @@ from sdc_resources.embedder import Embedder
 from sdc_resources.file_drop import FileDrop
 from sdc_resources.index_store import IndexStore
 from sdc_resources.session_store import SessionStore
+from sdc_resources.vector_store import VectorStore
 
 
 def build_definitions() -> dg.Definitions:
@@ -22,6 +23,7 @@ def build_definitions() -> dg.Definitions:
             "session_store": SessionStore(),
             "index_store": IndexStore(),
             "embedder": Embedder(),
+            "vector_store": VectorStore(),
         },
     )
 

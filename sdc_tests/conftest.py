@@ -68,5 +68,11 @@ def embedder():
 @pytest.fixture
 def index_resources(resources: dict, data_dir: Path, embedder) -> dict:
     from sdc_resources.index_store import IndexStore
+    from sdc_resources.vector_store import VectorStore
 
-    return {**resources, "index_store": IndexStore(root=str(data_dir / "index")), "embedder": embedder}
+    return {
+        **resources,
+        "index_store": IndexStore(root=str(data_dir / "index")),
+        "embedder": embedder,
+        "vector_store": VectorStore(path=str(data_dir / "chroma"), host=None),
+    }

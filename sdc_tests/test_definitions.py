@@ -4,7 +4,7 @@ from sdc_assets.definitions import defs
 from sdc_assets.partitions import contiguous_ranges, days_between
 
 FILE_ASSETS = {f"{s}_{k}" for s in ("screenconnect", "sillytavern", "notes") for k in ("raw", "sessions")}
-INDEX_ASSETS = {"chunks", "embeddings"}
+INDEX_ASSETS = {"chunks", "embeddings", "chroma_collections"}
 
 
 def test_definitions_load_with_every_asset_daily_partitioned():
@@ -33,7 +33,7 @@ def test_index_assets_follow_every_session_asset():
 
 def test_sensor_and_resources_are_defined():
     assert defs.resolve_sensor_def("drop_folder_sensor").default_status == dg.DefaultSensorStatus.RUNNING
-    assert {"file_drop", "session_store", "index_store", "embedder"} <= set(defs.resources)
+    assert {"file_drop", "session_store", "index_store", "embedder", "vector_store"} <= set(defs.resources)
 
 
 def test_contiguous_ranges():

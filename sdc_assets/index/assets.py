@@ -10,12 +10,14 @@ import polars as pl
 from sdc_assets.file_drop.sources import FILE_SOURCES
 from sdc_assets.index.chunking import chunk_session, embed_key, normalize
 from sdc_assets.index.collections import COLLECTION_OF_SOURCE
+from sdc_assets.index.vector_sync import INDEXED_SCHEMA, VectorStoreError, apply_plan, meta_hash, plan_sync
 from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.model import Session
 from sdc_resources.embedder import Embedder, EmbeddingError
 from sdc_resources.index_store import IndexStore
 from sdc_resources.session_store import SessionStore
+from sdc_resources.vector_store import VectorStore
 
 CHUNKER_VERSION = 1
 ENCODE_WINDOW = 4096
@@ -153,4 +155,89 @@ def embeddings(context: dg.AssetExecutionContext, index_store: IndexStore, embed
     )
 
 
-index_assets = [chunks, embeddings]
+@dg.asset(
+    group_name="index",
+    deps=[embeddings],
+    kinds={"chromadb"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            "chroma_matches_record",
+            asset="chroma_collections",
+            description="The ids Chroma holds for each day equal the record of what was indexed.",
+        )
+    ],
+    **DAILY,
+)
+def chroma_collections(
+    context: dg.AssetExecutionContext, index_store: IndexStore, vector_store: VectorStore
+) -> dg.MaterializeResult:
+    """The day's chunks and vectors in ChromaDB, one cosine collection per kind (sessions, tickets, ...).
+    New chunks are added, changed texts upserted, changed metadata updated alone, vanished chunks deleted;
+    unchanged chunks are not written. The store is written first, then the record under data/index/indexed/."""
+    started = time.perf_counter()
+    totals = dict.fromkeys(("add", "upsert", "update_metadata", "delete"), 0)
+    for day in context.partition_keys:
+        frame = index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA)
+        desired = frame.select(
+            "chunk_id",
+            "collection",
+            "embed_key",
+            pl.col("metadata").map_elements(meta_hash, return_dtype=pl.String).alias("meta_hash"),
+        )
+        plan = plan_sync(desired, index_store.read(index_store.indexed_path(day), INDEXED_SCHEMA))
+        rows = {r["chunk_id"]: r for r in frame.iter_rows(named=True)}
+        needed = {rows[i]["embed_key"] for ids in (*plan.add.values(), *plan.upsert.values()) for i in ids}
+        vectors = index_store.vectors(needed)
+        if unembedded := sorted(
+            i for ids in (*plan.add.values(), *plan.upsert.values()) for i in ids if rows[i]["embed_key"] not in vectors
+        ):
+            raise dg.Failure(
+                f"{day}: {len(unembedded)} chunk(s) have no vector; materialize embeddings first: {unembedded[:10]}",
+                metadata={"chunk_ids": unembedded},
+            )
+        try:
+            apply_plan(vector_store, plan, rows, vectors)
+        except VectorStoreError as exc:
+            raise dg.Failure(f"{day}: {exc}", metadata={"chunk_ids": exc.chunk_ids}) from exc
+        index_store.write(index_store.indexed_path(day), desired)
+        counts = plan.counts()
+        for name, count in counts.items():
+            totals[name] += count
+        context.add_asset_metadata({"dagster/row_count": desired.height, **counts}, partition_key=day)
+        if any(counts.values()):
+            context.log.info(f"{day}: {counts}")
+    mismatches = _reconcile(context.partition_keys, index_store, vector_store)
+    return dg.MaterializeResult(
+        metadata={
+            **{f"{k}_in_run": v for k, v in totals.items()},
+            "seconds": round(time.perf_counter() - started, 3),
+            "store": vector_store.host or vector_store.path,
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="chroma_matches_record",
+                passed=not mismatches,
+                metadata={"mismatches": dg.MetadataValue.json(mismatches)},
+            )
+        ],
+    )
+
+
+def _reconcile(days: list[str], index_store: IndexStore, vector_store: VectorStore) -> dict[str, dict]:
+    """Per day, the ids only Chroma holds and the ids only the record holds."""
+    collections = vector_store.existing_collections()
+    mismatches = {}
+    for day in days:
+        recorded = set(index_store.read(index_store.indexed_path(day), INDEXED_SCHEMA)["chunk_id"])
+        held = {
+            i for name in collections for i in vector_store.collection(name).get(where={"day": day}, include=[])["ids"]
+        }
+        if recorded != held:
+            mismatches[day] = {
+                "only_in_chroma": sorted(held - recorded)[:20],
+                "only_in_record": sorted(recorded - held)[:20],
+            }
+    return mismatches
+
+
+index_assets = [chunks, embeddings, chroma_collections]

@@ -1,0 +1,106 @@
+"""What a day's chunks require of the vector store, compared with the record of what it holds."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+INDEXED_SCHEMA = {"chunk_id": pl.String, "collection": pl.String, "embed_key": pl.String, "meta_hash": pl.String}
+
+
+def meta_hash(metadata_json: str) -> str:
+    return hashlib.sha256(metadata_json.encode()).hexdigest()[:16]
+
+
+@dataclass
+class SyncPlan:
+    """Chunk ids per collection: new, changed text (new vector), changed metadata only, gone."""
+
+    add: dict[str, list[str]] = field(default_factory=dict)
+    upsert: dict[str, list[str]] = field(default_factory=dict)
+    update_metadata: dict[str, list[str]] = field(default_factory=dict)
+    delete: dict[str, list[str]] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            name: sum(map(len, getattr(self, name).values())) for name in ("add", "upsert", "update_metadata", "delete")
+        }
+
+
+def plan_sync(desired: pl.DataFrame, indexed: pl.DataFrame) -> SyncPlan:
+    """``desired``: chunk_id, collection, embed_key, meta_hash now; ``indexed``: the same as last written."""
+    plan = SyncPlan()
+    was = {row["chunk_id"]: row for row in indexed.iter_rows(named=True)}
+    now = {row["chunk_id"]: row for row in desired.iter_rows(named=True)}
+
+    def put(kind: str, collection: str, chunk_id: str) -> None:
+        getattr(plan, kind).setdefault(collection, []).append(chunk_id)
+
+    for chunk_id, row in now.items():
+        old = was.get(chunk_id)
+        if old is None:
+            put("add", row["collection"], chunk_id)
+        elif old["collection"] != row["collection"]:
+            put("delete", old["collection"], chunk_id)
+            put("add", row["collection"], chunk_id)
+        elif old["embed_key"] != row["embed_key"]:
+            put("upsert", row["collection"], chunk_id)
+        elif old["meta_hash"] != row["meta_hash"]:
+            put("update_metadata", row["collection"], chunk_id)
+    for chunk_id, old in was.items():
+        if chunk_id not in now:
+            put("delete", old["collection"], chunk_id)
+    return plan
+
+
+class VectorStoreError(Exception):
+    """Chunks that should be in the vector store are not; ``chunk_ids`` names them."""
+
+    def __init__(self, chunk_ids: list[str]):
+        super().__init__(f"{len(chunk_ids)} chunk(s) missing from the vector store after writing: {chunk_ids[:20]}")
+        self.chunk_ids = chunk_ids
+
+
+def _batches(items: list, size: int) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def chroma_metadata(metadata_json: str) -> dict:
+    """The chunk's metadata as Chroma stores it, with ``day_num`` (YYYYMMDD) for range filters."""
+    metadata = json.loads(metadata_json)
+    return {**metadata, "day_num": int(metadata["day"].replace("-", ""))}
+
+
+def apply_plan(store, plan: SyncPlan, rows: dict[str, dict], vectors: dict[str, np.ndarray]) -> None:
+    """Write ``plan`` to the collections in batches the client accepts, then check every written id is there.
+
+    ``rows``: chunk_id → {text, embed_key, metadata}; ``vectors``: embed_key → vector. Ids the record did not
+    know but the store holds (a record lost in a crash) are upserted: Chroma ignores ``add`` of an existing id.
+    """
+    size = store.max_batch_size()
+    for name, ids in plan.delete.items():
+        for batch in _batches(ids, size):
+            store.collection(name).delete(ids=batch)
+    for name in {*plan.add, *plan.upsert, *plan.update_metadata}:
+        collection = store.collection(name)
+        new = plan.add.get(name, [])
+        known = {i for batch in _batches(new, size) for i in collection.get(ids=batch, include=[])["ids"]}
+        for method, ids in (
+            ("add", [i for i in new if i not in known]),
+            ("upsert", [*known, *plan.upsert.get(name, [])]),
+        ):
+            for batch in _batches(ids, size):
+                getattr(collection, method)(
+                    ids=batch,
+                    embeddings=[vectors[rows[i]["embed_key"]] for i in batch],
+                    documents=[rows[i]["text"] for i in batch],
+                    metadatas=[chroma_metadata(rows[i]["metadata"]) for i in batch],
+                )
+        for batch in _batches(plan.update_metadata.get(name, []), size):
+            collection.update(ids=batch, metadatas=[chroma_metadata(rows[i]["metadata"]) for i in batch])
+        written = [*new, *plan.upsert.get(name, []), *plan.update_metadata.get(name, [])]
+        present = {i for batch in _batches(written, size) for i in collection.get(ids=batch, include=[])["ids"]}
+        if missing := [i for i in written if i not in present]:
+            raise VectorStoreError(missing)

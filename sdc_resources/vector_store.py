@@ -1,0 +1,45 @@
+"""ChromaDB: embedded under data/chroma/ by default, a Chroma server when SDC_CHROMA_HOST is set."""
+
+import functools
+import os
+
+import dagster as dg
+from pydantic import Field
+
+from sdc_resources.data_dir import default_data_path
+
+
+@functools.cache
+def _client(path: str, host: str | None, port: int):
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    if host:
+        return chromadb.HttpClient(host=host, port=port, settings=settings)
+    return chromadb.PersistentClient(path=path, settings=settings)
+
+
+class VectorStore(dg.ConfigurableResource):
+    """Chroma collections in cosine space; vectors are always supplied, never computed by Chroma."""
+
+    path: str = Field(default_factory=lambda: str(default_data_path("chroma")), description="Embedded store folder.")
+    host: str | None = Field(
+        default_factory=lambda: os.environ.get("SDC_CHROMA_HOST") or None,
+        description="A Chroma server's host; unset means the embedded store.",
+    )
+    port: int = Field(default_factory=lambda: int(os.environ.get("SDC_CHROMA_PORT", "8000")))
+
+    def client(self):
+        return _client(self.path, self.host, self.port)
+
+    def collection(self, name: str):
+        return self.client().get_or_create_collection(
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+
+    def existing_collections(self) -> set[str]:
+        return {c.name for c in self.client().list_collections()}
+
+    def max_batch_size(self) -> int:
+        return self.client().get_max_batch_size()

@@ -1,0 +1,95 @@
+"""chroma_collections against an embedded Chroma: converges, writes only what changed, finds by meaning."""
+
+import dagster as dg
+
+from sdc_assets.file_drop.assets import file_drop_assets
+from sdc_assets.index.assets import CHUNK_SCHEMA, chroma_collections, chunks, embeddings
+from sdc_assets.partitions import partition_range_tags
+from sdc_assets.sessions.model import Session
+
+from ..conftest import copy_demo
+
+NOTES = [a for a in file_drop_assets if a.key.path[0].startswith("notes_")]
+INDEX = [chunks, embeddings, chroma_collections]
+
+
+def _run(assets, resources, first="2025-03-09", last="2025-03-15") -> dg.ExecuteInProcessResult:
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(assets, resources=resources, instance=instance, tags=partition_range_tags(first, last))
+    assert result.success
+    return result
+
+
+def _counts(result) -> dict[str, int]:
+    events = result.asset_materializations_for_node("chroma_collections")
+    return {
+        k: sum(e.metadata[k].value for e in events)
+        for k in ("dagster/row_count", "add", "upsert", "update_metadata", "delete")
+    }
+
+
+def _check_passed(result) -> bool:
+    (check,) = [c for c in result.get_asset_check_evaluations() if c.check_name == "chroma_matches_record"]
+    return check.passed
+
+
+def test_every_chunk_lands_once_and_a_rerun_writes_nothing(index_resources, file_drop):
+    copy_demo(file_drop, "notes")
+    first = _run([*NOTES, *INDEX], index_resources)
+    counts = _counts(first)
+    assert counts["add"] == counts["dagster/row_count"] > 0 and _check_passed(first)
+    sessions = index_resources["vector_store"].collection("sessions")
+    assert sessions.count() == counts["dagster/row_count"]
+    store = index_resources["index_store"]
+    for day in ("2025-03-10", "2025-03-13"):
+        expected = set(store.read(store.chunks_path(day), CHUNK_SCHEMA)["chunk_id"])
+        assert set(sessions.get(where={"day": day}, include=[])["ids"]) == expected
+    again = _counts(_run(INDEX, index_resources))
+    assert [again[k] for k in ("add", "upsert", "update_metadata", "delete")] == [0, 0, 0, 0]
+    assert sessions.count() == counts["dagster/row_count"]
+
+
+def test_a_removed_session_loses_its_chunks(index_resources, file_drop):
+    copy_demo(file_drop, "notes")
+    _run([*NOTES, *INDEX], index_resources)
+    sessions = index_resources["vector_store"].collection("sessions")
+    before = set(sessions.get(where={"day": "2025-03-09"}, include=[])["ids"])
+    assert before
+    (file_drop.inbox("notes") / "notes_2025-03-09.json").unlink()
+    result = _run([*NOTES, *INDEX], index_resources, "2025-03-09", "2025-03-10")
+    assert sessions.get(where={"day": "2025-03-09"}, include=[])["ids"] == []
+    assert _counts(result)["delete"] == len(before) and _check_passed(result)
+
+
+def test_a_metadata_only_change_updates_metadata_without_embedding(index_resources, file_drop, session_store):
+    copy_demo(file_drop, "notes")
+    _run([*NOTES, *INDEX], index_resources)
+    (path,) = session_store.partition_dir("notes", "2025-03-13").glob("*.json")
+    linked = Session.model_validate_json(path.read_bytes())
+    linked.context.customer_id = "4711"
+    path.write_text(linked.to_json())
+    result = _run(INDEX, index_resources, "2025-03-13", "2025-03-13")
+    counts = _counts(result)
+    assert counts["update_metadata"] == counts["dagster/row_count"] > 0 and counts["upsert"] == counts["add"] == 0
+    (embedded,) = result.asset_materializations_for_node("embeddings")
+    assert embedded.metadata["embedded"].value == 0
+    metadatas = index_resources["vector_store"].collection("sessions").get(where={"day": "2025-03-13"})["metadatas"]
+    assert {m["customer_id"] for m in metadatas} == {"4711"}
+
+
+def test_a_paraphrase_finds_the_right_session_first(index_resources, file_drop, embedder):
+    copy_demo(file_drop, "notes")
+    _run([*NOTES, *INDEX], index_resources)
+    sessions = index_resources["vector_store"].collection("sessions")
+    for query, ref in [
+        ("the file server's system drive filled up and we had to free disk space", "note/n-000103"),
+        ("Outlook keeps prompting laptops for passwords after moving to Microsoft 365", "note/n-000102"),
+    ]:
+        hits = sessions.query(query_embeddings=embedder.encode([query]), n_results=1, include=["metadatas"])
+        (session_id,) = [m["session_id"] for m in hits["metadatas"][0]]
+        (match,) = [
+            s
+            for s in index_resources["session_store"].read_day(hits["metadatas"][0][0]["day"])
+            if s.meta.session_id == session_id
+        ]
+        assert match.meta.source_ref == ref, query
