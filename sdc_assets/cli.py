@@ -5,15 +5,21 @@ import json
 import os
 import sys
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
 
+from sdc_assets.definitions import build_definitions
 from sdc_assets.file_drop.assets import file_drop_assets, parse_inbox
 from sdc_assets.file_drop.sources import FILE_SOURCES, SOURCES_BY_NAME
+from sdc_assets.index.assets import index_assets
+from sdc_assets.index.collections import COLLECTION_OF_SOURCE
+from sdc_assets.index.search import search
 from sdc_assets.partitions import contiguous_ranges, daily_partitions, partition_range_tags
 from sdc_resources.file_drop import FileDrop
 from sdc_resources.session_store import SessionStore
+from sdc_resources.vector_store import VectorStore
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -24,13 +30,26 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
+def _run(assets: list, first: str, last: str, instance: dg.DagsterInstance, resources: dict) -> bool:
+    result = dg.materialize(
+        assets,
+        instance=instance,
+        resources=resources,
+        run_config=QUIET,
+        tags=partition_range_tags(first, last),
+        raise_on_error=False,
+    )
+    return result.success
+
+
 def ingest(sources: list[str], quiet: bool = False) -> int:
-    """Materialize raw and session assets for every day the inbox touches; print a summary."""
-    file_drop, store = FileDrop(), SessionStore()
-    resources = {"file_drop": file_drop, "session_store": store}
+    """Materialize every asset for every day the inbox touches: sources, sessions, then the index."""
+    resources = build_definitions().resources
+    file_drop, store = resources["file_drop"], resources["session_store"]
     instance = _instance()
     valid = set(daily_partitions.get_partition_keys())
     failed = False
+    touched: set[str] = set()
     quarantine: dict[str, list[Path]] = {}
     for name in sources:
         source = SOURCES_BY_NAME[name]
@@ -42,18 +61,21 @@ def ingest(sources: list[str], quiet: bool = False) -> int:
         assets = [a for a in file_drop_assets if a.key.path[0] in (f"{name}_raw", f"{name}_sessions")]
         for first, last in contiguous_ranges(days & valid):
             print(f"{name}: materializing {first} .. {last}")
-            result = dg.materialize(
-                assets,
-                instance=instance,
-                resources=resources,
-                run_config=QUIET,
-                tags=partition_range_tags(first, last),
-                raise_on_error=False,
-            )
-            failed |= not result.success
+            failed |= not _run(assets, first, last, instance, resources)
+        touched |= days & valid
         quarantine[name] += sorted((file_drop.quarantine_dir / name).glob("sessions-*.jsonl"))
+    for first, last in contiguous_ranges(touched):
+        print(f"index: chunks, embeddings and Chroma for {first} .. {last}")
+        failed |= not _run(index_assets, first, last, instance, resources)
     print_summary(file_drop, store, quarantine)
+    print_index_summary(resources["vector_store"])
     return 1 if failed else 0
+
+
+def print_index_summary(vector_store: VectorStore) -> None:
+    counts = {name: vector_store.collection(name).count() for name in sorted(vector_store.existing_collections())}
+    print("\nSemantic index (Chroma): " + (", ".join(f"{n}: {c} chunks" for n, c in counts.items()) or "empty"))
+    print('Search it: .venv/bin/sdc search "outlook vraagt om wachtwoord" -k 5')
 
 
 def print_summary(file_drop: FileDrop, store: SessionStore, quarantine: dict[str, list[Path]]) -> None:
@@ -86,10 +108,42 @@ def main(argv: list[str] | None = None) -> int:
         help="only this source (repeatable); default: all file sources",
     )
     run.add_argument("--quiet", action="store_true", help="no per-file progress")
+    find = commands.add_parser("search", help="find session chunks by meaning")
+    find.add_argument("query")
+    find.add_argument("--source", choices=sorted(COLLECTION_OF_SOURCE), help="only this source")
+    find.add_argument("--customer", help="only this customer id")
+    find.add_argument("--since", type=date.fromisoformat, help="only sessions from this day on (YYYY-MM-DD)")
+    find.add_argument("-k", type=int, default=5, help="how many chunks (default 5)")
+    find.add_argument("--json", action="store_true", help="print JSON for machines")
     args = parser.parse_args(argv)
     if args.command == "ingest":
         return ingest(args.source or [s.name for s in FILE_SOURCES], quiet=args.quiet)
-    return 2
+    return search_command(args)
+
+
+def search_command(args: argparse.Namespace) -> int:
+    """Print the best chunks: score, day, source, session id and file, and the text."""
+    resources = build_definitions().resources
+    hits = search(
+        args.query,
+        resources["embedder"],
+        resources["vector_store"],
+        Path(resources["session_store"].root),
+        k=args.k,
+        source=args.source,
+        customer=args.customer,
+        since=args.since,
+    )
+    if args.json:
+        print(json.dumps([h.as_dict() for h in hits], indent=2, ensure_ascii=False))
+        return 0
+    if not hits:
+        print("no matches")
+    for rank, hit in enumerate(hits, start=1):
+        print(f"{rank}. {hit.score:.3f}  {hit.day}  {hit.source:<13} {hit.chunk_type:<11} {hit.customer}")
+        print(f"   session {hit.session_id}  {hit.path}")
+        print("   " + " ".join(hit.text.split())[:200] + "\n")
+    return 0
 
 
 if __name__ == "__main__":

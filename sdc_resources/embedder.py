@@ -23,6 +23,9 @@ class EmbeddingError(Exception):
 def _load_model(path: str, device: str, backend: str):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models come from disk; nothing is fetched at run time
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # the weight-loading bar; encoding progress stays
 
     return SentenceTransformer(path, device=device, backend=backend)
 

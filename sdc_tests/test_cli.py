@@ -1,7 +1,9 @@
 """`sdc ingest`, the command behind `make demo`, on the bundled sample data."""
 
+import json
 import re
 import shutil
+from pathlib import Path
 
 import dagster as dg
 
@@ -24,6 +26,18 @@ def test_ingest_materializes_every_touched_day_and_prints_a_summary(tmp_path, mo
     assert "notes             8 sessions" in out
     assert "line 7: invalid JSON" in out
     assert len(list((tmp_path / "data" / "sessions").rglob("*.json"))) == 30
+
+    assert re.search(r"^Semantic index \(Chroma\): sessions: \d+ chunks$", out, re.M)
+
+    assert cli.main(["search", "Outlook keeps asking for the password", "--json", "-k", "3"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert len(hits) == 3 and hits[0]["score"] >= hits[1]["score"] >= hits[2]["score"]
+    assert "Outlook" in hits[0]["text"] and Path(hits[0]["path"]).is_file()
+    assert cli.main(["search", "disk space", "--source", "notes", "--since", "2025-03-12", "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert hits and {h["source"] for h in hits} == {"notes"} and min(h["day"] for h in hits) >= "2025-03-12"
+    assert cli.main(["search", "printer", "--customer", "no-such-customer"]) == 0
+    assert capsys.readouterr().out.strip() == "no matches"
 
     instance = dg.DagsterInstance.get()
     materialized = instance.get_materialized_partitions(dg.AssetKey("screenconnect_sessions"))

@@ -9,8 +9,11 @@ import sys
 import time
 from pathlib import Path
 
+import polars as pl
 import pytest
 import requests
+
+from sdc_resources.vector_store import VectorStore
 
 from .conftest import DEMO, REPO
 
@@ -82,8 +85,8 @@ def dagster_dev(home: Path):
             process.wait(timeout=10)
 
 
-def _query(url: str, query: str) -> dict:
-    response = requests.post(url, json={"query": query}, timeout=30)
+def _query(url: str, query: str, **variables) -> dict:
+    response = requests.post(url, json={"query": query, "variables": variables}, timeout=30)
     response.raise_for_status()
     body = response.json()
     assert "errors" not in body, body
@@ -107,7 +110,7 @@ def test_ui_lists_every_asset_daily_partitioned_and_the_running_sensor(dagster_d
     assert sensors == {"drop_folder_sensor": "RUNNING"}
 
 
-MATERIALIZED_QUERY = """{ assetNodeOrError(assetKey: {path: ["notes_sessions"]}) {
+MATERIALIZED_QUERY = """query($name: String!) { assetNodeOrError(assetKey: {path: [$name]}) {
   ... on AssetNode { partitionStats { numMaterialized } } } }"""
 
 
@@ -115,9 +118,12 @@ MATERIALIZED_QUERY = """{ assetNodeOrError(assetKey: {path: ["notes_sessions"]})
 def test_dropped_files_become_sessions_through_the_running_sensor(dagster_dev, home):
     url, process = dagster_dev
 
-    def materialized_days() -> bool:
-        node = _query(url, MATERIALIZED_QUERY)["assetNodeOrError"]
-        return node["partitionStats"]["numMaterialized"] == 6
+    def materialized_days(name: str) -> bool:
+        return _query(url, MATERIALIZED_QUERY, name=name)["assetNodeOrError"]["partitionStats"]["numMaterialized"] == 6
 
-    poll_until(materialized_days, 180, "the sensor's runs of the six days the demo notes touch", process)
+    poll_until(lambda: materialized_days("notes_sessions"), 180, "the sensor's runs of the notes' six days", process)
     assert len(list((home / "data" / "sessions" / "notes").rglob("*.json"))) == 8
+    poll_until(lambda: materialized_days("chroma_collections"), 180, "the same days in Chroma", process)
+    chunks = pl.read_parquet(list((home / "data" / "index" / "chunks").glob("*.parquet")))
+    sessions = VectorStore(path=str(home / "data" / "chroma"), host=None).collection("sessions")
+    assert sessions.count() == chunks.height > 0

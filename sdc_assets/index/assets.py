@@ -20,6 +20,8 @@ from sdc_resources.session_store import SessionStore
 from sdc_resources.vector_store import VectorStore
 
 CHUNKER_VERSION = 1
+# The index steps of concurrent runs write the same day files: the pool (limit 1 in dagster.yaml) serializes them.
+INDEX_POOL = "sdc_index"
 ENCODE_WINDOW = 4096
 CHUNK_SCHEMA = {
     "chunk_id": pl.String,
@@ -82,7 +84,7 @@ def chunk_day(sessions: list[Session], previous: pl.DataFrame, embedder: Embedde
 SESSION_ASSETS = [dg.AssetKey(f"{source.name}_sessions") for source in FILE_SOURCES]
 
 
-@dg.asset(group_name="index", deps=SESSION_ASSETS, kinds={"polars", "parquet"}, **DAILY)
+@dg.asset(group_name="index", deps=SESSION_ASSETS, kinds={"polars", "parquet"}, pool=INDEX_POOL, **DAILY)
 def chunks(
     context: dg.AssetExecutionContext, session_store: SessionStore, index_store: IndexStore, embedder: Embedder
 ) -> dg.MaterializeResult:
@@ -110,7 +112,7 @@ def chunks(
     return dg.MaterializeResult(metadata={"seconds": round(time.perf_counter() - started, 3)})
 
 
-@dg.asset(group_name="index", deps=[chunks], kinds={"sentence_transformers", "sqlite"}, **DAILY)
+@dg.asset(group_name="index", deps=[chunks], kinds={"sentence_transformers", "sqlite"}, pool=INDEX_POOL, **DAILY)
 def embeddings(context: dg.AssetExecutionContext, index_store: IndexStore, embedder: Embedder) -> dg.MaterializeResult:
     """A vector for every chunk of the day, in the embedding cache (data/index/embeddings.sqlite), keyed by
     the model and the normalized text: a text embedded once is never embedded again, in any partition."""
@@ -159,6 +161,7 @@ def embeddings(context: dg.AssetExecutionContext, index_store: IndexStore, embed
     group_name="index",
     deps=[embeddings],
     kinds={"chromadb"},
+    pool=INDEX_POOL,
     check_specs=[
         dg.AssetCheckSpec(
             "chroma_matches_record",
@@ -241,3 +244,4 @@ def _reconcile(days: list[str], index_store: IndexStore, vector_store: VectorSto
 
 
 index_assets = [chunks, embeddings, chroma_collections]
+INDEX_KEYS = [asset.key for asset in index_assets]

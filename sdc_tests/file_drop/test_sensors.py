@@ -13,6 +13,7 @@ NOTES_10_11 = json.dumps([
     {"id": "1", "created_at": "2025-03-10T10:00:00+01:00"},
     {"id": "2", "created_at": "2025-03-11T10:00:00+01:00"},
 ])  # fmt: skip
+INDEX = ["chunks", "embeddings", "chroma_collections"]
 NOTES_13 = json.dumps([{"id": "3", "created_at": "2025-03-13T10:00:00+01:00"}])
 
 
@@ -61,7 +62,7 @@ def test_a_stable_file_requests_exactly_its_days_as_ranges(tick, file_drop):
     assert _spans(requests) == [("notes", "2025-03-10", "2025-03-11"), ("notes", "2025-03-13", "2025-03-13"),
                                 ("screenconnect", "2025-03-12", "2025-03-12")]  # fmt: skip
     single = next(r for r in requests if r.partition_key == "2025-03-13")
-    assert [k.path[0] for k in single.asset_selection] == ["notes_raw", "notes_sessions"]
+    assert [k.path[0] for k in single.asset_selection] == ["notes_raw", "notes_sessions", *INDEX]
     assert len({r.run_key for r in requests}) == 3
     assert tick(cursor)[0] == []
 
