@@ -3,7 +3,6 @@
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,40 +15,11 @@ import requests
 from sdc_resources.vector_store import VectorStore
 
 from .conftest import DEMO, REPO
+from .processes import answers, free_port, poll_until
 
 ASSETS_QUERY = "{ assetNodes { assetKey { path } groupName isPartitioned partitionDefinition { type } } }"
 SENSORS_QUERY = """{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name }
   sensors { name sensorState { status } } } } } }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-POLL_INTERVAL = 0.5
-
-
-def poll_until(condition, timeout: float, what: str, process: subprocess.Popen):
-    """Return ``condition()`` once truthy; fail at the deadline or as soon as the server exits."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        try:
-            code = process.wait(timeout=POLL_INTERVAL)
-        except subprocess.TimeoutExpired:
-            continue
-        raise AssertionError(f"dagster dev exited with {code} while waiting for {what}")
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).ok
-    except requests.ConnectionError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +36,7 @@ def home(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def dagster_dev(home: Path):
     tmp_path = home
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "SDC_DATA_DIR": str(tmp_path / "data")}
     dagster = Path(sys.executable).parent / "dagster"
     process = subprocess.Popen(
@@ -74,7 +44,7 @@ def dagster_dev(home: Path):
         cwd=tmp_path, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        poll_until(lambda: _answers(f"http://127.0.0.1:{port}/server_info"), 120, "the webserver", process)
+        poll_until(lambda: answers(f"http://127.0.0.1:{port}/server_info"), 120, "the webserver", process)
         yield f"http://127.0.0.1:{port}/graphql", process
     finally:
         os.killpg(process.pid, signal.SIGINT)
