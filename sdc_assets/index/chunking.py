@@ -56,36 +56,37 @@ def word_tokens(text: str) -> int:
 
 
 def split_to_fit(text: str, max_tokens: int, count: Callable[[str], int] = word_tokens) -> list[str]:
-    """``text`` as pieces of at most ``max_tokens``, cut at sentence ends (words if a sentence is too long)."""
+    """``text`` as pieces of at most ``max_tokens``, cut at sentence ends (at words if a sentence is too long).
+
+    Each sentence is counted once and pieces are packed by the sum of their sentences' counts, which bounds
+    the piece's own count (a tokenizer's special tokens are counted with every sentence).
+    """
     if count(text) <= max_tokens:
         return [text]
     pieces: list[str] = []
-    current = ""
-    for sentence in (s for s in _SENTENCE_END.split(text) if s.strip()):
-        for part in _split_long_sentence(sentence.strip(), max_tokens, count):
-            candidate = f"{current} {part}".strip()
-            if current and count(candidate) > max_tokens:
-                pieces.append(current)
-                current = part
-            else:
-                current = candidate
+    current: list[str] = []
+    used = 0
+    for sentence in (s.strip() for s in _SENTENCE_END.split(text) if s.strip()):
+        for part, tokens in _split_long_sentence(sentence, max_tokens, count):
+            if current and used + tokens > max_tokens:
+                pieces.append(" ".join(current))
+                current, used = [], 0
+            current.append(part)
+            used += tokens
     if current:
-        pieces.append(current)
+        pieces.append(" ".join(current))
     return pieces
 
 
-def _split_long_sentence(sentence: str, max_tokens: int, count: Callable[[str], int]) -> list[str]:
-    if count(sentence) <= max_tokens:
-        return [sentence]
-    words, parts, current = sentence.split(), [], []
-    for word in words:
-        if current and count(" ".join([*current, word])) > max_tokens:
-            parts.append(" ".join(current))
-            current = []
-        current.append(word)
-    if current:
-        parts.append(" ".join(current))
-    return parts
+def _split_long_sentence(sentence: str, max_tokens: int, count: Callable[[str], int]) -> list[tuple[str, int]]:
+    """The sentence with its count, or runs of its words sized by its tokens per word, each with its count."""
+    tokens = count(sentence)
+    words = sentence.split()
+    if tokens <= max_tokens or len(words) == 1:  # a single word longer than the window is left to truncation
+        return [(sentence, tokens)]
+    size = max(1, int(len(words) * max_tokens / tokens * 0.9))  # < len(words), so the recursion ends
+    runs = (" ".join(words[i : i + size]) for i in range(0, len(words), size))
+    return [piece for run in runs for piece in _split_long_sentence(run, max_tokens, count)]
 
 
 def _turn_groups(segments: list[SessionSegment]) -> list[list[SessionSegment]]:
