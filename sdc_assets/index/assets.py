@@ -189,11 +189,9 @@ def chroma_collections(
         )
         plan = plan_sync(desired, index_store.read(index_store.indexed_path(day), INDEXED_SCHEMA))
         rows = {r["chunk_id"]: r for r in frame.iter_rows(named=True)}
-        needed = {rows[i]["embed_key"] for ids in (*plan.add.values(), *plan.upsert.values()) for i in ids}
-        vectors = index_store.vectors(needed)
-        if unembedded := sorted(
-            i for ids in (*plan.add.values(), *plan.upsert.values()) for i in ids if rows[i]["embed_key"] not in vectors
-        ):
+        to_write = [i for ids in (*plan.add.values(), *plan.upsert.values()) for i in ids]
+        vectors = index_store.vectors({rows[i]["embed_key"] for i in to_write})
+        if unembedded := sorted(i for i in to_write if rows[i]["embed_key"] not in vectors):
             raise dg.Failure(
                 f"{day}: {len(unembedded)} chunk(s) have no vector; materialize embeddings first: {unembedded[:10]}",
                 metadata={"chunk_ids": unembedded},

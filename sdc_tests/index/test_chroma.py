@@ -1,6 +1,7 @@
 """chroma_collections against an embedded Chroma: converges, writes only what changed, finds by meaning."""
 
 import dagster as dg
+import pytest
 
 from sdc_assets.file_drop.assets import file_drop_assets
 from sdc_assets.index.assets import CHUNK_SCHEMA, chroma_collections, chunks, embeddings
@@ -93,3 +94,14 @@ def test_a_paraphrase_finds_the_right_session_first(index_resources, file_drop, 
             if s.meta.session_id == session_id
         ]
         assert match.meta.source_ref == ref, query
+
+
+def test_chunks_without_vectors_are_refused_by_name(index_resources, file_drop):
+    copy_demo(file_drop, "notes")
+    _run([*NOTES, chunks], index_resources, "2025-03-10", "2025-03-10")
+    with dg.instance_for_test() as instance, pytest.raises(dg.Failure, match="have no vector") as failure:
+        dg.materialize([chroma_collections], resources=index_resources, instance=instance, partition_key="2025-03-10")
+    store = index_resources["index_store"]
+    expected = sorted(store.read(store.chunks_path("2025-03-10"), CHUNK_SCHEMA)["chunk_id"])
+    assert failure.value.metadata["chunk_ids"].value == expected
+    assert not store.indexed_path("2025-03-10").exists()
