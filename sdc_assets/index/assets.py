@@ -226,13 +226,11 @@ def chroma_collections(
 
 def _reconcile(days: list[str], index_store: IndexStore, vector_store: VectorStore) -> dict[str, dict]:
     """Per day, the ids only Chroma holds and the ids only the record holds."""
-    collections = vector_store.existing_collections()
+    collections = [vector_store.collection(name) for name in sorted(vector_store.existing_collections())]
     mismatches = {}
     for day in days:
         recorded = set(index_store.read(index_store.indexed_path(day), INDEXED_SCHEMA)["chunk_id"])
-        held = {
-            i for name in collections for i in vector_store.collection(name).get(where={"day": day}, include=[])["ids"]
-        }
+        held = {i for collection in collections for i in collection.get(where={"day": day}, include=[])["ids"]}
         if recorded != held:
             mismatches[day] = {
                 "only_in_chroma": sorted(held - recorded)[:20],

@@ -81,8 +81,9 @@ def apply_plan(store, plan: SyncPlan, rows: dict[str, dict], vectors: dict[str, 
     """
     size = store.max_batch_size()
     for name, ids in plan.delete.items():
+        collection = store.collection(name)
         for batch in _batches(ids, size):
-            store.collection(name).delete(ids=batch)
+            collection.delete(ids=batch)
     for name in {*plan.add, *plan.upsert, *plan.update_metadata}:
         collection = store.collection(name)
         new = plan.add.get(name, [])
