@@ -4,9 +4,11 @@ Writes N synthetic MSP sessions over ten days into a scratch session store, then
 materializes the real ``chunks``, ``embeddings`` and ``chroma_collections``
 assets for those days in one run (the model is loaded before the clock starts),
 runs them again on unchanged data, and encodes the same chunk texts with the
-bare model. Prints one table, or with ``--json`` one object with the keys
-bare_chunks_per_s, pipeline_chunks_per_s, ratio, first_seconds, rerun_seconds,
-rerun_embedded, chroma_docs_per_s and peak_rss_mb.
+bare model. Then encodes those texts with every backend (torch, onnx, onnx-int8)
+and compares their vectors with torch fp32's. Prints tables, or with ``--json``
+one object with the keys bare_chunks_per_s, pipeline_chunks_per_s, ratio,
+first_seconds, rerun_seconds, rerun_embedded, chroma_docs_per_s, peak_rss_mb
+and backends.
 
     python benchmarks/index_throughput.py --sessions 1000
 """
@@ -36,7 +38,7 @@ from sdc_assets.sessions.model import (
     SessionSegment,
     SourceSystem,
 )
-from sdc_resources.embedder import Embedder
+from sdc_resources.embedder import BACKENDS, Embedder
 from sdc_resources.index_store import IndexStore
 from sdc_resources.session_store import SessionStore
 from sdc_resources.vector_store import VectorStore
@@ -113,6 +115,34 @@ def _run(resources: dict, first: str, last: str) -> tuple[float, dict]:
     return seconds, metadata
 
 
+def compare_backends(texts: list[str], models_dir: Path) -> dict:
+    """Bare encode speed of every backend on ``texts``, and the cosine of its vectors to torch fp32's."""
+    figures, reference = {}, None
+    for backend in BACKENDS:
+        embedder = Embedder(backend=backend, models_dir=str(models_dir))
+        started = time.perf_counter()
+        embedder.encode(["warm-up"])
+        load_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        vectors = embedder.encode(texts)
+        seconds = time.perf_counter() - started
+        reference = vectors if reference is None else reference
+        cosine = (vectors * reference).sum(axis=1)
+        figures[backend] = {
+            "chunks_per_s": round(len(texts) / seconds, 1),
+            "cosine_min": round(float(cosine.min()), 4),
+            "cosine_mean": round(float(cosine.mean()), 4),
+            "export_and_load_seconds": round(load_seconds, 1),
+        }
+    return figures
+
+
+def fastest_faithful(backends: dict, bar: float = 0.99) -> str:
+    """The fastest backend whose vectors keep a mean cosine of at least ``bar`` to torch fp32's."""
+    faithful = {name: f for name, f in backends.items() if f["cosine_mean"] >= bar}
+    return max(faithful, key=lambda name: faithful[name]["chunks_per_s"])
+
+
 def measure(sessions: int) -> dict:
     rng = random.Random(42)
     with tempfile.TemporaryDirectory() as tmp:
@@ -123,7 +153,7 @@ def measure(sessions: int) -> dict:
             by_day.setdefault(session.meta.partition_day, []).append(session)
         for day, day_sessions in by_day.items():
             store.write_partition("notes", day, day_sessions)
-        embedder = Embedder()
+        embedder = Embedder(models_dir=str(Path(tmp) / "models"))
         embedder.encode(["warm-up: the model loads before the clock starts"])
         index_store = IndexStore(root=str(Path(tmp) / "index"))
         resources = {
@@ -139,14 +169,18 @@ def measure(sessions: int) -> dict:
         for day in days_between(first, last):
             frame = index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA)
             texts.update(zip(frame["embed_key"], frame["text"], strict=True))
+        bare_texts = [normalize(t) for t in texts.values()]
         started = time.perf_counter()
-        embedder.encode([normalize(t) for t in texts.values()])
+        embedder.encode(bare_texts)
         bare_seconds = time.perf_counter() - started
+        peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        backends = compare_backends(bare_texts, Path(tmp) / "models")
     chroma = first_meta["chroma_collections"]
     return {
         "sessions": sessions,
         "chunks": len(texts),
         "model": embedder.model_id,
+        "backend": embedder.backend,
         "bare_seconds": round(bare_seconds, 2),
         "bare_chunks_per_s": round(len(texts) / bare_seconds, 1),
         "pipeline_chunks_per_s": round(len(texts) / first_seconds, 1),
@@ -157,8 +191,10 @@ def measure(sessions: int) -> dict:
         "rerun_embedded": rerun_meta["embeddings"]["embedded_in_run"],
         "rerun_share": round(rerun_seconds / first_seconds, 3),
         "chroma_docs_per_s": round(chroma["add_in_run"] / chroma["seconds"], 1) if chroma["seconds"] else 0.0,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_mb": peak_rss_mb,
         "stage_seconds": {name: meta["seconds"] for name, meta in first_meta.items()},
+        "backends": backends,
+        "fastest_faithful_backend": fastest_faithful(backends),
     }
 
 
@@ -172,7 +208,7 @@ def main() -> None:
         print(json.dumps(figures, indent=2))
         return
     f = figures
-    print(f"{f['sessions']} sessions, {f['chunks']} chunks, model {f['model']}")
+    print(f"{f['sessions']} sessions, {f['chunks']} chunks, model {f['model']}, backend {f['backend']}")
     print(f"{'path':<34}{'seconds':>9}{'chunks/s':>10}")
     print("-" * 53)
     print(f"{'(a) bare model.encode':<34}{f['bare_seconds']:>9.2f}{f['bare_chunks_per_s']:>10.1f}")
@@ -185,6 +221,15 @@ def main() -> None:
     print(f"{'(d) Chroma add, docs/s':<34}{'':>9}{f['chroma_docs_per_s']:>10.1f}")
     print("first run by stage: " + ", ".join(f"{k} {v:.2f} s" for k, v in f["stage_seconds"].items()))
     print(f"peak RSS: {f['peak_rss_mb']} MB")
+    print()
+    print(f"{'backend (bare encode)':<22}{'chunks/s':>10}{'cos min':>9}{'cos mean':>10}{'export+load s':>15}")
+    print("-" * 66)
+    for name, b in f["backends"].items():
+        print(
+            f"{name:<22}{b['chunks_per_s']:>10.1f}{b['cosine_min']:>9.4f}{b['cosine_mean']:>10.4f}"
+            f"{b['export_and_load_seconds']:>15.1f}"
+        )
+    print(f"fastest with mean cosine >= 0.99 to torch fp32: {f['fastest_faithful_backend']}")
 
 
 if __name__ == "__main__":

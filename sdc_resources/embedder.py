@@ -2,13 +2,19 @@
 
 import functools
 import os
+from pathlib import Path
 
 import dagster as dg
 import numpy as np
 from pydantic import Field
 
+from sdc_resources.data_dir import default_data_path
+from sdc_resources.onnx_export import exported
+
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
-BACKENDS = ("torch",)
+BACKENDS = ("torch", "onnx", "onnx-int8")
+FP32_BACKENDS = ("torch", "onnx")  # same vectors (cosine 1.000 on the benchmark corpus)
+DEFAULT_BACKEND = "onnx"  # the fastest that keeps cosine >= 0.99 to torch fp32: see benchmarks/index_throughput.py
 
 
 class EmbeddingError(Exception):
@@ -20,14 +26,16 @@ class EmbeddingError(Exception):
 
 
 @functools.cache
-def _load_model(path: str, device: str, backend: str):
+def _load_model(name: str, path: str, device: str, backend: str, models_dir: str):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models come from disk; nothing is fetched at run time
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # the weight-loading bar; encoding progress stays
-
-    return SentenceTransformer(path, device=device, backend=backend)
+    if backend == "torch":
+        return SentenceTransformer(path, device=device)
+    folder, file_name = exported(Path(models_dir), name, path, backend)
+    return SentenceTransformer(folder, device=device, backend="onnx", model_kwargs={"file_name": file_name})
 
 
 @functools.cache
@@ -48,15 +56,18 @@ class Embedder(dg.ConfigurableResource):
     device: str = Field(default_factory=lambda: os.environ.get("SDC_EMBED_DEVICE", "cpu"))
     batch_size: int = Field(default_factory=lambda: int(os.environ.get("SDC_EMBED_BATCH_SIZE", "64")), gt=0)
     backend: str = Field(
-        default_factory=lambda: os.environ.get("SDC_EMBED_BACKEND", "torch"),
-        description=f"One of {', '.join(BACKENDS)}.",
+        default_factory=lambda: os.environ.get("SDC_EMBED_BACKEND", DEFAULT_BACKEND),
+        description=f"One of {', '.join(BACKENDS)}; ONNX exports are made once and cached in models_dir.",
+    )
+    models_dir: str = Field(
+        default_factory=lambda: str(default_data_path("models")), description="Where ONNX exports are cached."
     )
     max_chunk_tokens: int = Field(default=200, gt=16, description="Chunks are cut to fit this many model tokens.")
 
     @property
     def model_id(self) -> str:
-        """What identifies the vectors: a different model or backend embeds anew."""
-        return f"{self.model}@{self.backend}"
+        """What identifies the vectors: torch and ONNX fp32 give the same ones; int8 and other models embed anew."""
+        return self.model if self.backend in FP32_BACKENDS else f"{self.model}@{self.backend}"
 
     def model_path(self) -> str:
         if self.model in (BUNDLED_MODEL, f"sentence-transformers/{BUNDLED_MODEL}"):
@@ -65,15 +76,19 @@ class Embedder(dg.ConfigurableResource):
             return str(get_model_path())
         return self.model
 
+    def load(self):
+        """The loaded model (once per process), exporting it for an ONNX backend the first time."""
+        if self.backend not in BACKENDS:
+            raise ValueError(f"unknown embedding backend {self.backend!r}; expected one of {BACKENDS}")
+        return _load_model(self.model, self.model_path(), self.device, self.backend, self.models_dir)
+
     def count_tokens(self, text: str) -> int:
         """Model tokens in ``text`` (the tokenizer only; the model is not loaded)."""
         return len(_load_tokenizer(self.model_path())(text, add_special_tokens=True)["input_ids"])
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Unit-length float32 vectors, one per text; EmbeddingError names the positions that failed."""
-        if self.backend not in BACKENDS:
-            raise ValueError(f"unknown embedding backend {self.backend!r}; expected one of {BACKENDS}")
-        model = _load_model(self.model_path(), self.device, self.backend)
+        model = self.load()
         vectors = model.encode(
             texts,
             batch_size=self.batch_size,

@@ -150,6 +150,7 @@ def embeddings(context: dg.AssetExecutionContext, index_store: IndexStore, embed
     return dg.MaterializeResult(
         metadata={
             "model": embedder.model_id,
+            "backend": embedder.backend,
             "embedded_in_run": len(pending),
             "seconds": round(seconds, 3),
             "chunks_per_second": round(len(pending) / seconds, 1) if pending else 0.0,

@@ -76,7 +76,7 @@ def test_vectors_are_unit_length_and_keyed_by_model_and_text(index_resources, fi
 def test_a_chunk_that_fails_to_embed_fails_the_run_with_its_id(index_resources, file_drop, monkeypatch):
     copy_demo(file_drop, "notes")
     embedder = index_resources["embedder"]
-    model = embedder_module._load_model(embedder.model_path(), embedder.device, embedder.backend)
+    model = embedder.load()
 
     class NanForToner:
         """The real model, except that texts about toner come back as NaN."""
