@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum |
 # The instance: SQLite under data/dagster/, or PostgreSQL when SDC_DAGSTER_PG_URL is set.
 export DAGSTER_HOME := $(if $(SDC_DAGSTER_PG_URL),$(CURDIR)/deploy/postgres,$(CURDIR))
 export HF_HUB_OFFLINE := 1
+# Without a Syncro account, the demo and the UI replay the bundled capture of API responses.
+DEMO_SYNCRO := $(if $(SYNCRO_API_KEY),,SDC_SYNCRO_REPLAY_DIR=$${SDC_SYNCRO_REPLAY_DIR:-$(CURDIR)/data/demo/syncro})
 
 .PHONY: install demo dev test lint format schema lock clean-data
 
@@ -19,11 +21,11 @@ install: $(STAMP)
 
 demo: install
 	mkdir -p data/inbox
-	cp -R data/demo/. data/inbox/
-	$(BIN)/sdc ingest
+	cp -R data/demo/screenconnect data/demo/sillytavern data/demo/notes data/inbox/
+	$(DEMO_SYNCRO) $(BIN)/sdc ingest
 
 dev: install
-	$(BIN)/dagster dev -h 127.0.0.1 -p $${SDC_UI_PORT:-3000} -w workspace.yaml
+	$(DEMO_SYNCRO) $(BIN)/dagster dev -h 127.0.0.1 -p $${SDC_UI_PORT:-3000} -w workspace.yaml
 
 test: install
 	$(BIN)/python -m pytest
@@ -42,4 +44,4 @@ lock: install
 	mv constraints.tmp constraints.txt
 
 clean-data:
-	rm -rf data/inbox data/raw data/sessions data/quarantine data/dagster
+	rm -rf data/inbox data/raw data/sessions data/quarantine data/dagster data/cache data/index data/chroma

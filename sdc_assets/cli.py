@@ -5,10 +5,11 @@ import json
 import os
 import sys
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 
 from sdc_assets.definitions import build_definitions
 from sdc_assets.file_drop.assets import file_drop_assets, parse_inbox
@@ -16,11 +17,14 @@ from sdc_assets.file_drop.sources import FILE_SOURCES, SOURCES_BY_NAME
 from sdc_assets.index.assets import index_assets
 from sdc_assets.index.collections import COLLECTION_OF_SOURCE
 from sdc_assets.index.search import search
-from sdc_assets.partitions import contiguous_ranges, daily_partitions, partition_range_tags
+from sdc_assets.partitions import TIMEZONE, contiguous_ranges, daily_partitions, partition_range_tags
+from sdc_assets.syncro.assets import syncro_assets
+from sdc_assets.syncro.tickets import creation_day
 from sdc_resources.file_drop import FileDrop
 from sdc_resources.session_store import SessionStore
 from sdc_resources.vector_store import VectorStore
 
+LIVE_INGEST_DAYS = 30
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
@@ -51,7 +55,7 @@ def ingest(sources: list[str], quiet: bool = False) -> int:
     failed = False
     touched: set[str] = set()
     quarantine: dict[str, list[Path]] = {}
-    for name in sources:
+    for name in (n for n in sources if n in SOURCES_BY_NAME):
         source = SOURCES_BY_NAME[name]
         files = parse_inbox(source, file_drop, (lambda _: None) if quiet else print)
         quarantine[name] = [Path(f.quarantine) for f in files if f.quarantine]
@@ -64,12 +68,38 @@ def ingest(sources: list[str], quiet: bool = False) -> int:
             failed |= not _run(assets, first, last, instance, resources)
         touched |= days & valid
         quarantine[name] += sorted((file_drop.quarantine_dir / name).glob("sessions-*.jsonl"))
+    if "syncro" in sources:
+        days, ok = ingest_syncro(resources, instance, valid)
+        failed |= not ok
+        touched |= days
+        quarantine["syncro"] = sorted(Path(resources["syncro"].quarantine_dir).glob("*.jsonl"))
     for first, last in contiguous_ranges(touched):
         print(f"index: chunks, embeddings and Chroma for {first} .. {last}")
         failed |= not _run(index_assets, first, last, instance, resources)
     print_summary(file_drop, store, quarantine)
     print_index_summary(resources["vector_store"])
     return 1 if failed else 0
+
+
+def ingest_syncro(resources: dict, instance: dg.DagsterInstance, valid: set[str]) -> tuple[set[str], bool]:
+    """The customer cache, then the creation days of Syncro's tickets (replay: all; live: the last 30 days)."""
+    syncro = resources["syncro"]
+    if syncro.mode is None:
+        print(f"syncro: skipped. {syncro.describe()}")
+        return set(), True
+    print(f"syncro: customers, contacts and machines from the {syncro.describe()}")
+    ok = dg.materialize(
+        [a for a in syncro_assets if not a.partitions_def], instance=instance, resources=resources, run_config=QUIET
+    ).success
+    since = None if syncro.mode == "replay" else datetime.now(UTC) - timedelta(days=LIVE_INGEST_DAYS)
+    days = {creation_day(t, TIMEZONE) for t in syncro.client().tickets(created_after=since)} & valid
+    daily = [a for a in syncro_assets if a.partitions_def]
+    for first, last in contiguous_ranges(days):
+        print(f"syncro: materializing {first} .. {last}")
+        ok &= _run(daily, first, last, instance, resources)
+    table = pl.read_parquet(Path(syncro.cache_dir) / "customers.parquet")
+    print(f"syncro: customer cache {table.height} customers, {Path(syncro.cache_dir) / 'customers.parquet'}")
+    return days, ok
 
 
 def print_index_summary(vector_store: VectorStore) -> None:
@@ -104,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--source",
         action="append",
-        choices=[s.name for s in FILE_SOURCES],
-        help="only this source (repeatable); default: all file sources",
+        choices=[*(s.name for s in FILE_SOURCES), "syncro"],
+        help="only this source (repeatable); default: all",
     )
     run.add_argument("--quiet", action="store_true", help="no per-file progress")
     find = commands.add_parser("search", help="find session chunks by meaning")
@@ -117,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     find.add_argument("--json", action="store_true", help="print JSON for machines")
     args = parser.parse_args(argv)
     if args.command == "ingest":
-        return ingest(args.source or [s.name for s in FILE_SOURCES], quiet=args.quiet)
+        return ingest(args.source or [*(s.name for s in FILE_SOURCES), "syncro"], quiet=args.quiet)
     return search_command(args)
 
 

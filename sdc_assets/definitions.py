@@ -2,23 +2,41 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from sdc_assets.file_drop.assets import file_drop_assets
 from sdc_assets.file_drop.sensors import drop_folder_sensor
 from sdc_assets.index.assets import index_assets
+from sdc_assets.partitions import TIMEZONE
+from sdc_assets.syncro.assets import customer_cache_job, syncro_assets
+from sdc_assets.syncro.sensors import syncro_update_sensor
 from sdc_resources.embedder import Embedder
 from sdc_resources.file_drop import FileDrop
 from sdc_resources.index_store import IndexStore
 from sdc_resources.session_store import SessionStore
+from sdc_resources.syncro import syncro_from_env
 from sdc_resources.vector_store import VectorStore
+
+customer_cache_schedule = dg.ScheduleDefinition(
+    name="customer_cache_schedule",
+    job=customer_cache_job,
+    cron_schedule=os.environ.get("SDC_CUSTOMER_CACHE_CRON", "0 6 * * *"),
+    execution_timezone=TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Refresh the customer cache from Syncro (default daily at 06:00; SDC_CUSTOMER_CACHE_CRON).",
+)
 
 
 def build_definitions() -> dg.Definitions:
     return dg.Definitions(
-        assets=[*file_drop_assets, *index_assets],
-        sensors=[drop_folder_sensor],
+        assets=[*file_drop_assets, *syncro_assets, *index_assets],
+        jobs=[customer_cache_job],
+        schedules=[customer_cache_schedule],
+        sensors=[drop_folder_sensor, syncro_update_sensor],
         resources={
+            "syncro": syncro_from_env(),
             "file_drop": FileDrop(),
             "session_store": SessionStore(),
             "index_store": IndexStore(),

@@ -37,7 +37,12 @@ def home(tmp_path_factory) -> Path:
 def dagster_dev(home: Path):
     tmp_path = home
     port = free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "SDC_DATA_DIR": str(tmp_path / "data")}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path),
+        "SDC_DATA_DIR": str(tmp_path / "data"),
+        "SDC_SYNCRO_REPLAY_DIR": "",
+    }
     dagster = Path(sys.executable).parent / "dagster"
     process = subprocess.Popen(
         [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(port), "-w", str(REPO / "workspace.yaml")],
@@ -77,7 +82,7 @@ def test_ui_lists_every_asset_daily_partitioned_and_the_running_sensor(dagster_d
     (repo,) = _query(url, SENSORS_QUERY)["repositoriesOrError"]["nodes"]
     assert repo["location"]["name"] == "sdc"
     sensors = {s["name"]: s["sensorState"]["status"] for s in repo["sensors"]}
-    assert sensors == {"drop_folder_sensor": "RUNNING"}
+    assert sensors == {"drop_folder_sensor": "RUNNING", "syncro_update_sensor": "RUNNING"}
 
 
 MATERIALIZED_QUERY = """query($name: String!) { assetNodeOrError(assetKey: {path: [$name]}) {

@@ -5,20 +5,29 @@ from sdc_assets.partitions import contiguous_ranges, days_between
 
 FILE_ASSETS = {f"{s}_{k}" for s in ("screenconnect", "sillytavern", "notes") for k in ("raw", "sessions")}
 INDEX_ASSETS = {"chunks", "embeddings", "chroma_collections"}
+SYNCRO_DAILY = {"syncro_tickets_raw", "syncro_sessions"}
+SYNCRO_CUSTOMERS = {"syncro_customers", "syncro_contacts", "syncro_customer_assets", "customer_cache"}
 
 
-def test_definitions_load_with_every_asset_daily_partitioned():
+def test_definitions_load_with_every_activity_asset_daily_partitioned():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == FILE_ASSETS | INDEX_ASSETS
+    assert keys == FILE_ASSETS | INDEX_ASSETS | SYNCRO_DAILY | SYNCRO_CUSTOMERS
     for key in graph.get_all_asset_keys():
         partitions = graph.get(key).partitions_def
+        if key.to_user_string() in SYNCRO_CUSTOMERS:  # reference data, refreshed whole
+            assert partitions is None
+            continue
         assert isinstance(partitions, dg.DailyPartitionsDefinition)
         assert partitions.timezone == "Europe/Amsterdam"
 
 
 def test_lineage_runs_from_raw_to_sessions():
     graph = defs.resolve_asset_graph()
+    assert graph.get(dg.AssetKey("syncro_sessions")).parent_keys == {dg.AssetKey("syncro_tickets_raw")}
+    assert graph.get(dg.AssetKey("customer_cache")).parent_keys == {
+        dg.AssetKey(k) for k in SYNCRO_CUSTOMERS - {"customer_cache"}
+    }
     for source in ("screenconnect", "sillytavern", "notes"):
         assert graph.get(dg.AssetKey(f"{source}_sessions")).parent_keys == {dg.AssetKey(f"{source}_raw")}
 
@@ -26,14 +35,17 @@ def test_lineage_runs_from_raw_to_sessions():
 def test_index_assets_follow_every_session_asset():
     graph = defs.resolve_asset_graph()
     assert graph.get(dg.AssetKey("chunks")).parent_keys == {
-        dg.AssetKey(f"{s}_sessions") for s in ("screenconnect", "sillytavern", "notes")
+        dg.AssetKey(f"{s}_sessions") for s in ("screenconnect", "sillytavern", "notes", "syncro")
     }
     assert graph.get(dg.AssetKey("embeddings")).parent_keys == {dg.AssetKey("chunks")}
 
 
 def test_sensor_and_resources_are_defined():
-    assert defs.resolve_sensor_def("drop_folder_sensor").default_status == dg.DefaultSensorStatus.RUNNING
-    assert {"file_drop", "session_store", "index_store", "embedder", "vector_store"} <= set(defs.resources)
+    for sensor in ("drop_folder_sensor", "syncro_update_sensor"):
+        assert defs.resolve_sensor_def(sensor).default_status == dg.DefaultSensorStatus.RUNNING
+    schedule = defs.resolve_schedule_def("customer_cache_schedule")
+    assert schedule.cron_schedule == "0 6 * * *" and schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert {"file_drop", "session_store", "index_store", "embedder", "vector_store", "syncro"} <= set(defs.resources)
 
 
 def test_contiguous_ranges():

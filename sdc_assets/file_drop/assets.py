@@ -1,6 +1,5 @@
 """``<source>_raw`` and ``<source>_sessions``: the daily assets of each file-drop source."""
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,11 +13,10 @@ from sdc_assets.file_drop.sources import FILE_SOURCES, FileSource
 from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.model import Session
-from sdc_resources.atomic import write_atomic, write_atomic_with
+from sdc_assets.sessions.writing import PREVIEW_ROWS, sessions_check_result, sessions_check_spec, write_session_day
+from sdc_resources.atomic import write_atomic_with
 from sdc_resources.file_drop import FileDrop
 from sdc_resources.session_store import SessionStore
-
-PREVIEW_ROWS = 10
 
 
 def parse_inbox(source: FileSource, file_drop: FileDrop, log: Callable[[str], object]) -> list[ParsedFile]:
@@ -137,13 +135,7 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
         **DAILY,
         deps=[raw_asset],
         kinds={"pydantic", "json"},
-        check_specs=[
-            dg.AssetCheckSpec(
-                "sessions_valid",
-                asset=sessions_name,
-                description="Every stored session file reads back as a valid Session.",
-            )
-        ],
+        check_specs=[sessions_check_spec(sessions_name)],
         description=f"{source.label} as Sessions: one JSON file per session under "
         f"data/sessions/{source.name}/<day>/, status needs_linking. Unchanged sessions are not rewritten; "
         "sessions the source no longer yields for the day are removed.",
@@ -157,73 +149,17 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
             path = file_drop.raw_dir / source.name / f"{day}.parquet"
             frame = pl.read_parquet(path) if path.exists() else pl.DataFrame()
             sessions, failures = build_sessions(source, frame) if frame.height else ([], [])
-            result = session_store.write_partition(source.name, day, sessions)
-            _quarantine_failures(file_drop.quarantine_dir / source.name / f"sessions-{day}.jsonl", failures)
-            for failure in failures:
-                context.log.warning(
-                    f"{source.name} {day}: session {failure['session_key']} quarantined: {failure['reason']}"
-                )
-            invalid += _invalid_files(session_store, source.name, day)
-            context.add_asset_metadata(
-                {
-                    "dagster/row_count": len(sessions),
-                    "written": len(result.written),
-                    "unchanged": len(result.unchanged),
-                    "removed": len(result.removed),
-                    "quarantined": len(failures),
-                    "path": dg.MetadataValue.path(str(session_store.partition_dir(source.name, day))),
-                    "preview": dg.MetadataValue.md(markdown_table([_preview_row(s) for s in sessions[:PREVIEW_ROWS]])),
-                },
-                partition_key=day,
-            )
-            if sessions or result.removed:
-                context.log.info(
-                    f"{source.name} {day}: {len(sessions)} sessions ({len(result.written)} written, "
-                    f"{len(result.removed)} removed)"
-                )
+            quarantine = file_drop.quarantine_dir / source.name / f"sessions-{day}.jsonl"
+            invalid += write_session_day(context, session_store, source.name, day, sessions, failures, quarantine)
         return dg.MaterializeResult(
             metadata={
                 "days_in_run": len(context.partition_keys),
                 "seconds": round(time.perf_counter() - started, 3),
             },
-            check_results=[
-                dg.AssetCheckResult(
-                    check_name="sessions_valid",
-                    passed=not invalid,
-                    metadata={"invalid_files": dg.MetadataValue.json(invalid[:50])},
-                )
-            ],
+            check_results=[sessions_check_result(invalid)],
         )
 
     return [raw_asset, sessions_asset]
-
-
-def _quarantine_failures(path: Path, failures: list[dict]) -> None:
-    if failures:
-        write_atomic(path, "".join(json.dumps(f, ensure_ascii=False) + "\n" for f in failures).encode())
-    else:
-        path.unlink(missing_ok=True)
-
-
-def _invalid_files(store: SessionStore, source: str, day: str) -> list[str]:
-    invalid = []
-    for path in sorted(store.partition_dir(source, day).glob("*.json")):
-        try:
-            if Session.model_validate_json(path.read_bytes()).meta.session_id != path.stem:
-                invalid.append(f"{path}: session_id does not match the file name")
-        except ValueError as exc:
-            invalid.append(f"{path}: {exc}")
-    return invalid
-
-
-def _preview_row(session: Session) -> dict:
-    return {
-        "session_id": session.meta.session_id[:8],
-        "started_at": session.insights.started_at.isoformat() if session.insights.started_at else "",
-        "customer": session.context.customer_name or "",
-        "title": session.insights.title or "",
-        "segments": len(session.segments),
-    }
 
 
 file_drop_assets = [asset for source in FILE_SOURCES for asset in build_file_drop_assets(source)]

@@ -81,7 +81,7 @@ def chunk_day(sessions: list[Session], previous: pl.DataFrame, embedder: Embedde
     return frame.sort("chunk_id"), chunked
 
 
-SESSION_ASSETS = [dg.AssetKey(f"{source.name}_sessions") for source in FILE_SOURCES]
+SESSION_ASSETS = [dg.AssetKey(f"{source}_sessions") for source in [*(s.name for s in FILE_SOURCES), "syncro"]]
 
 
 @dg.asset(group_name="index", deps=SESSION_ASSETS, kinds={"polars", "parquet"}, pool=INDEX_POOL, **DAILY)

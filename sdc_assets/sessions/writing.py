@@ -1,0 +1,87 @@
+"""Writing a day of sessions from any source: store, quarantine, metadata and the validity check."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from sdc_assets.metadata import markdown_table
+from sdc_assets.sessions.model import Session
+from sdc_resources.atomic import write_atomic
+from sdc_resources.session_store import SessionStore
+
+PREVIEW_ROWS = 10
+SESSIONS_CHECK = "sessions_valid"
+
+
+def write_session_day(
+    context: dg.AssetExecutionContext,
+    store: SessionStore,
+    source: str,
+    day: str,
+    sessions: list[Session],
+    failures: list[dict],
+    quarantine: Path,
+) -> list[str]:
+    """Store the day's sessions, quarantine what could not be built, report per partition; the invalid files."""
+    result = store.write_partition(source, day, sessions)
+    _quarantine_failures(quarantine, failures)
+    for failure in failures:
+        context.log.warning(f"{source} {day}: session {failure['session_key']} quarantined: {failure['reason']}")
+    context.add_asset_metadata(
+        {
+            "dagster/row_count": len(sessions),
+            "written": len(result.written),
+            "unchanged": len(result.unchanged),
+            "removed": len(result.removed),
+            "quarantined": len(failures),
+            "path": dg.MetadataValue.path(str(store.partition_dir(source, day))),
+            "preview": dg.MetadataValue.md(markdown_table([_preview_row(s) for s in sessions[:PREVIEW_ROWS]])),
+        },
+        partition_key=day,
+    )
+    if sessions or result.removed:
+        context.log.info(
+            f"{source} {day}: {len(sessions)} sessions ({len(result.written)} written, {len(result.removed)} removed)"
+        )
+    return _invalid_files(store, source, day)
+
+
+def sessions_check_spec(asset: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        SESSIONS_CHECK, asset=asset, description="Every stored session file reads back as a valid Session."
+    )
+
+
+def sessions_check_result(invalid: list[str]) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name=SESSIONS_CHECK, passed=not invalid, metadata={"invalid_files": dg.MetadataValue.json(invalid[:50])}
+    )
+
+
+def _quarantine_failures(path: Path, failures: list[dict]) -> None:
+    if failures:
+        write_atomic(path, "".join(json.dumps(f, ensure_ascii=False) + "\n" for f in failures).encode())
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _invalid_files(store: SessionStore, source: str, day: str) -> list[str]:
+    invalid = []
+    for path in sorted(store.partition_dir(source, day).glob("*.json")):
+        try:
+            if Session.model_validate_json(path.read_bytes()).meta.session_id != path.stem:
+                invalid.append(f"{path}: session_id does not match the file name")
+        except ValueError as exc:
+            invalid.append(f"{path}: {exc}")
+    return invalid
+
+
+def _preview_row(session: Session) -> dict:
+    return {
+        "session_id": session.meta.session_id[:8],
+        "started_at": session.insights.started_at.isoformat() if session.insights.started_at else "",
+        "customer": session.context.customer_name or "",
+        "title": session.insights.title or "",
+        "segments": len(session.segments),
+    }

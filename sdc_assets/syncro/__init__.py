@@ -1,0 +1,1 @@
+"""SyncroMSP: tickets as sessions, and customers, contacts and machines as the customer cache."""
