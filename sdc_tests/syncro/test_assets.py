@@ -1,11 +1,15 @@
 """Syncro's assets materialized against the loopback server: sessions, the customer cache, and no key anywhere."""
 
+from pathlib import Path
+
 import dagster as dg
 import polars as pl
 from dagster._serdes import serialize_value
 
+from sdc_assets.index.assets import index_assets
+from sdc_assets.index.search import search
 from sdc_assets.partitions import partition_range_tags
-from sdc_assets.sessions.model import AuthorRole, SegmentKind
+from sdc_assets.sessions.model import AuthorRole, SegmentKind, SourceSystem, make_session_id
 from sdc_assets.syncro.assets import syncro_assets, syncro_sessions, syncro_tickets_raw
 from sdc_resources.syncro import NOT_CONFIGURED, Syncro
 from sdc_tests.syncro.conftest import API_KEY
@@ -123,3 +127,22 @@ def test_the_canary_key_is_nowhere_in_the_event_log(syncro, session_store, fake_
     assert API_KEY not in serialize_value(stored_run)
     out, err = capfd.readouterr()
     assert API_KEY not in out + err
+
+
+def test_ticket_sessions_land_in_the_tickets_collection(syncro, index_resources):
+    resources = {**index_resources, "syncro": syncro}
+    with dg.instance_for_test() as instance:
+        assert run([syncro_tickets_raw, syncro_sessions, *index_assets], resources, instance).success
+    tickets = index_resources["vector_store"].collection("tickets")
+    stored = tickets.get(include=["metadatas"])["metadatas"]
+    assert stored and {m["source"] for m in stored} == {"syncro"}
+    assert {m["customer_id"] for m in stored} == {"101", "102", "103", "104", "105", "106"}
+    hits = search(
+        "VPN valt steeds weg op de laptops",
+        index_resources["embedder"],
+        index_resources["vector_store"],
+        Path(index_resources["session_store"].root),
+        k=1,
+        source="syncro",
+    )
+    assert hits[0].session_id == make_session_id(SourceSystem.SYNCRO, "ticket/5004")
