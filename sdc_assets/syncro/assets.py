@@ -204,6 +204,7 @@ def customer_cache(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.Mate
         write_atomic_with(target, table.write_parquet)
     fetched = [datetime.fromtimestamp(p.stat().st_mtime, UTC) for p in paths if p.exists()]
     age = datetime.now(UTC) - min(fetched) if fetched else None
+    age_hours = round(age.total_seconds() / 3600, 2) if age else -1.0
     preview = table.head(PREVIEW_ROWS).select(
         "customer_id", "display_name", "email_domains", "phones", "names", "machine_names"
     )
@@ -214,7 +215,7 @@ def customer_cache(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.Mate
             "machine_names": int(table["machine_names"].list.len().sum() or 0),
             "changed": changed,
             "fetched_at": min(fetched).isoformat(timespec="seconds") if fetched else "never",
-            "age_hours": round(age.total_seconds() / 3600, 2) if age else -1.0,
+            "age_hours": age_hours,
             "path": dg.MetadataValue.path(str(target)),
             "preview": dg.MetadataValue.md(markdown_table(preview.to_dicts())),
         },
@@ -223,7 +224,7 @@ def customer_cache(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.Mate
                 check_name="customer_cache_fresh",
                 passed=age is not None and age < CACHE_MAX_AGE,
                 severity=dg.AssetCheckSeverity.WARN,
-                metadata={"age_hours": round(age.total_seconds() / 3600, 2) if age else -1.0},
+                metadata={"age_hours": age_hours},
             )
         ],
     )
