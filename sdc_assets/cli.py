@@ -14,7 +14,7 @@ import polars as pl
 from sdc_assets.definitions import build_definitions
 from sdc_assets.file_drop.assets import file_drop_assets, parse_inbox
 from sdc_assets.file_drop.sources import FILE_SOURCES, SOURCES_BY_NAME
-from sdc_assets.index.assets import index_assets
+from sdc_assets.index.assets import daily_index_assets
 from sdc_assets.index.collections import COLLECTION_OF_SOURCE
 from sdc_assets.index.search import search
 from sdc_assets.partitions import TIMEZONE, contiguous_ranges, daily_partitions, partition_range_tags
@@ -75,7 +75,7 @@ def ingest(sources: list[str], quiet: bool = False) -> int:
         quarantine["syncro"] = sorted(Path(resources["syncro"].quarantine_dir).glob("*.jsonl"))
     for first, last in contiguous_ranges(touched):
         print(f"index: chunks, embeddings and Chroma for {first} .. {last}")
-        failed |= not _run(index_assets, first, last, instance, resources)
+        failed |= not _run(daily_index_assets, first, last, instance, resources)
     print_summary(file_drop, store, quarantine)
     print_index_summary(resources["vector_store"])
     return 1 if failed else 0

@@ -12,11 +12,13 @@ from sdc_assets.index.assets import index_assets
 from sdc_assets.partitions import TIMEZONE
 from sdc_assets.syncro.assets import customer_cache_job, syncro_assets
 from sdc_assets.syncro.sensors import syncro_update_sensor
+from sdc_assets.ticketportaal.assets import ticketportaal_assets
 from sdc_resources.embedder import Embedder
 from sdc_resources.file_drop import FileDrop
 from sdc_resources.index_store import IndexStore
 from sdc_resources.session_store import SessionStore
 from sdc_resources.syncro import syncro_from_env
+from sdc_resources.ticketportaal import ticketportaal_from_env
 from sdc_resources.vector_store import VectorStore
 
 customer_cache_schedule = dg.ScheduleDefinition(
@@ -31,12 +33,13 @@ customer_cache_schedule = dg.ScheduleDefinition(
 
 def build_definitions() -> dg.Definitions:
     return dg.Definitions(
-        assets=[*file_drop_assets, *syncro_assets, *index_assets],
+        assets=[*file_drop_assets, *syncro_assets, *ticketportaal_assets, *index_assets],
         jobs=[customer_cache_job],
         schedules=[customer_cache_schedule],
         sensors=[drop_folder_sensor, syncro_update_sensor],
         resources={
             "syncro": syncro_from_env(),
+            "ticketportaal": ticketportaal_from_env(),
             "file_drop": FileDrop(),
             "session_store": SessionStore(),
             "index_store": IndexStore(),

@@ -5,17 +5,21 @@ from sdc_assets.partitions import contiguous_ranges, days_between
 
 FILE_ASSETS = {f"{s}_{k}" for s in ("screenconnect", "sillytavern", "notes") for k in ("raw", "sessions")}
 INDEX_ASSETS = {"chunks", "embeddings", "chroma_collections"}
+REFERENCE_INDEX = {"reference_collections"}
 SYNCRO_DAILY = {"syncro_tickets_raw", "syncro_sessions"}
 SYNCRO_CUSTOMERS = {"syncro_customers", "syncro_contacts", "syncro_customer_assets", "customer_cache"}
+PORTAL_DAILY = {"ticketportaal_tickets_raw", "ticketportaal_sessions"}
+PORTAL_REFERENCE = {"ticketportaal_kb", "ticketportaal_cis"}
+UNPARTITIONED = SYNCRO_CUSTOMERS | PORTAL_REFERENCE | REFERENCE_INDEX  # reference data, refreshed whole
 
 
 def test_definitions_load_with_every_activity_asset_daily_partitioned():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == FILE_ASSETS | INDEX_ASSETS | SYNCRO_DAILY | SYNCRO_CUSTOMERS
+    assert keys == FILE_ASSETS | INDEX_ASSETS | SYNCRO_DAILY | SYNCRO_CUSTOMERS | PORTAL_DAILY | UNPARTITIONED
     for key in graph.get_all_asset_keys():
         partitions = graph.get(key).partitions_def
-        if key.to_user_string() in SYNCRO_CUSTOMERS:  # reference data, refreshed whole
+        if key.to_user_string() in UNPARTITIONED:
             assert partitions is None
             continue
         assert isinstance(partitions, dg.DailyPartitionsDefinition)
@@ -35,8 +39,9 @@ def test_lineage_runs_from_raw_to_sessions():
 def test_index_assets_follow_every_session_asset():
     graph = defs.resolve_asset_graph()
     assert graph.get(dg.AssetKey("chunks")).parent_keys == {
-        dg.AssetKey(f"{s}_sessions") for s in ("screenconnect", "sillytavern", "notes", "syncro")
+        dg.AssetKey(f"{s}_sessions") for s in ("screenconnect", "sillytavern", "notes", "syncro", "ticketportaal")
     }
+    assert graph.get(dg.AssetKey("reference_collections")).parent_keys == {dg.AssetKey(k) for k in PORTAL_REFERENCE}
     assert graph.get(dg.AssetKey("embeddings")).parent_keys == {dg.AssetKey("chunks")}
 
 
@@ -45,7 +50,9 @@ def test_sensor_and_resources_are_defined():
         assert defs.resolve_sensor_def(sensor).default_status == dg.DefaultSensorStatus.RUNNING
     schedule = defs.resolve_schedule_def("customer_cache_schedule")
     assert schedule.cron_schedule == "0 6 * * *" and schedule.default_status == dg.DefaultScheduleStatus.RUNNING
-    assert {"file_drop", "session_store", "index_store", "embedder", "vector_store", "syncro"} <= set(defs.resources)
+    assert {"file_drop", "session_store", "index_store", "embedder", "vector_store", "syncro", "ticketportaal"} <= set(
+        defs.resources
+    )
 
 
 def test_contiguous_ranges():

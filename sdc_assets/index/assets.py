@@ -3,23 +3,27 @@
 import hashlib
 import json
 import time
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
 from sdc_assets.file_drop.sources import FILE_SOURCES
-from sdc_assets.index.chunking import chunk_session, embed_key, normalize
+from sdc_assets.index.chunking import Chunk, chunk_session, embed_key, normalize
 from sdc_assets.index.collections import COLLECTION_OF_SOURCE
+from sdc_assets.index.reference_chunks import ci_chunks, kb_chunks
 from sdc_assets.index.vector_sync import INDEXED_SCHEMA, VectorStoreError, apply_plan, meta_hash, plan_sync
 from sdc_assets.metadata import markdown_table
-from sdc_assets.partitions import DAILY
+from sdc_assets.partitions import DAILY, TIMEZONE
 from sdc_assets.sessions.model import Session
 from sdc_resources.embedder import Embedder, EmbeddingError
 from sdc_resources.index_store import IndexStore
+from sdc_resources.jsonl import read_jsonl
 from sdc_resources.session_store import SessionStore
+from sdc_resources.ticketportaal import Ticketportaal
 from sdc_resources.vector_store import VectorStore
 
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2
 # The index steps of concurrent runs write the same day files: the pool (limit 1 in dagster.yaml) serializes them.
 INDEX_POOL = "sdc_index"
 ENCODE_WINDOW = 4096
@@ -50,6 +54,25 @@ def session_version(session: Session, embedder: Embedder) -> str:
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
+def chunk_frame(pieces: list[Chunk], source: str, collection: str, embedder: Embedder, version: str) -> pl.DataFrame:
+    """Chunks as rows of the chunk table, each with the key of its embedding."""
+    rows = [
+        {
+            "chunk_id": c.chunk_id,
+            "session_id": c.session_id,
+            "source": source,
+            "collection": collection,
+            "chunk_type": c.chunk_type,
+            "text": c.text,
+            "embed_key": embed_key(embedder.model_id, c.text),
+            "metadata": json.dumps(c.metadata, sort_keys=True, ensure_ascii=False),
+            "session_version": version,
+        }
+        for c in pieces
+    ]
+    return pl.DataFrame(rows, schema=CHUNK_SCHEMA)
+
+
 def chunk_day(sessions: list[Session], previous: pl.DataFrame, embedder: Embedder) -> tuple[pl.DataFrame, int]:
     """The day's chunk table, reusing the rows of unchanged sessions; also how many sessions were chunked."""
     kept = {sid: rows for (sid,), rows in previous.group_by(["session_id"])} if previous.height else {}
@@ -61,27 +84,15 @@ def chunk_day(sessions: list[Session], previous: pl.DataFrame, embedder: Embedde
             tables.append(old)
             continue
         chunked += 1
-        collection = COLLECTION_OF_SOURCE[session.meta.source_system.value]
-        rows = [
-            {
-                "chunk_id": c.chunk_id,
-                "session_id": c.session_id,
-                "source": session.meta.source_system.value,
-                "collection": collection,
-                "chunk_type": c.chunk_type,
-                "text": c.text,
-                "embed_key": embed_key(embedder.model_id, c.text),
-                "metadata": json.dumps(c.metadata, sort_keys=True, ensure_ascii=False),
-                "session_version": version,
-            }
-            for c in chunk_session(session, embedder.max_chunk_tokens, embedder.count_tokens)
-        ]
-        tables.append(pl.DataFrame(rows, schema=CHUNK_SCHEMA))
+        source = session.meta.source_system.value
+        pieces = chunk_session(session, embedder.max_chunk_tokens, embedder.count_tokens)
+        tables.append(chunk_frame(pieces, source, COLLECTION_OF_SOURCE[source], embedder, version))
     frame = pl.concat(tables) if tables else pl.DataFrame(schema=CHUNK_SCHEMA)
     return frame.sort("chunk_id"), chunked
 
 
-SESSION_ASSETS = [dg.AssetKey(f"{source}_sessions") for source in [*(s.name for s in FILE_SOURCES), "syncro"]]
+SESSION_SOURCES = [*(s.name for s in FILE_SOURCES), "syncro", "ticketportaal"]
+SESSION_ASSETS = [dg.AssetKey(f"{source}_sessions") for source in SESSION_SOURCES]
 
 
 @dg.asset(group_name="index", deps=SESSION_ASSETS, kinds={"polars", "parquet"}, pool=INDEX_POOL, **DAILY)
@@ -112,34 +123,36 @@ def chunks(
     return dg.MaterializeResult(metadata={"seconds": round(time.perf_counter() - started, 3)})
 
 
-@dg.asset(group_name="index", deps=[chunks], kinds={"sentence_transformers", "sqlite"}, pool=INDEX_POOL, **DAILY)
-def embeddings(context: dg.AssetExecutionContext, index_store: IndexStore, embedder: Embedder) -> dg.MaterializeResult:
-    """A vector for every chunk of the day, in the embedding cache (data/index/embeddings.sqlite), keyed by
-    the model and the normalized text: a text embedded once is never embedded again, in any partition."""
-    started = time.perf_counter()
-    frames = {day: index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA) for day in context.partition_keys}
+def embed_missing(frames: list[pl.DataFrame], index_store: IndexStore, embedder: Embedder, log) -> set[str]:
+    """Embed every chunk text of ``frames`` that has no vector in the cache yet; the embed keys embedded.
+
+    A text that cannot be embedded fails the step with the ids of the chunks that carry it."""
     texts: dict[str, str] = {}
-    for frame in frames.values():
+    for frame in frames:
         texts.update(zip(frame["embed_key"], frame["text"], strict=True))
     cached = index_store.cached_keys(texts)
     pending = [key for key in texts if key not in cached]
-    context.log.info(f"{len(texts)} distinct chunk texts, {len(pending)} to embed with {embedder.model_id}")
+    log.info(f"{len(texts)} distinct chunk texts, {len(pending)} to embed with {embedder.model_id}")
     for start in range(0, len(pending), ENCODE_WINDOW):
         window = pending[start : start + ENCODE_WINDOW]
         try:
             vectors = embedder.encode([normalize(texts[key]) for key in window], progress=True)
         except EmbeddingError as exc:
             failed = {window[i] for i in exc.positions}
-            ids = [
-                cid
-                for f in frames.values()
-                for cid, k in zip(f["chunk_id"], f["embed_key"], strict=True)
-                if k in failed
-            ]
+            ids = [cid for f in frames for cid, k in zip(f["chunk_id"], f["embed_key"], strict=True) if k in failed]
             raise dg.Failure(f"embedding failed ({exc}); chunks: {ids[:20]}", metadata={"chunk_ids": ids}) from exc
         index_store.put_vectors(embedder.model_id, dict(zip(window, vectors, strict=True)))
-        context.log.info(f"embedded {min(start + ENCODE_WINDOW, len(pending))}/{len(pending)}")
-    new = set(pending)
+        log.info(f"embedded {min(start + ENCODE_WINDOW, len(pending))}/{len(pending)}")
+    return set(pending)
+
+
+@dg.asset(group_name="index", deps=[chunks], kinds={"sentence_transformers", "sqlite"}, pool=INDEX_POOL, **DAILY)
+def embeddings(context: dg.AssetExecutionContext, index_store: IndexStore, embedder: Embedder) -> dg.MaterializeResult:
+    """A vector for every chunk of the day, in the embedding cache (data/index/embeddings.sqlite), keyed by
+    the model and the normalized text: a text embedded once is never embedded again, in any partition."""
+    started = time.perf_counter()
+    frames = {day: index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA) for day in context.partition_keys}
+    new = embed_missing(list(frames.values()), index_store, embedder, context.log)
     for day, frame in frames.items():
         keys = set(frame["embed_key"])
         context.add_asset_metadata(
@@ -151,11 +164,40 @@ def embeddings(context: dg.AssetExecutionContext, index_store: IndexStore, embed
         metadata={
             "model": embedder.model_id,
             "backend": embedder.backend,
-            "embedded_in_run": len(pending),
+            "embedded_in_run": len(new),
             "seconds": round(seconds, 3),
-            "chunks_per_second": round(len(pending) / seconds, 1) if pending else 0.0,
+            "chunks_per_second": round(len(new) / seconds, 1) if new else 0.0,
         }
     )
+
+
+def sync_vectors(frame: pl.DataFrame, record: Path, index_store: IndexStore, vector_store: VectorStore) -> dict:
+    """Bring Chroma in line with the chunk table ``frame``, then write the record of what it holds.
+
+    Only the difference to the record is written; the counts of added, upserted, metadata-updated and
+    deleted chunks are returned."""
+    desired = frame.select(
+        "chunk_id",
+        "collection",
+        "embed_key",
+        pl.col("metadata").map_elements(meta_hash, return_dtype=pl.String).alias("meta_hash"),
+    )
+    plan = plan_sync(desired, index_store.read(record, INDEXED_SCHEMA))
+    rows = {r["chunk_id"]: r for r in frame.iter_rows(named=True)}
+    to_write = [i for ids in (*plan.add.values(), *plan.upsert.values()) for i in ids]
+    vectors = index_store.vectors({rows[i]["embed_key"] for i in to_write})
+    if unembedded := sorted(i for i in to_write if rows[i]["embed_key"] not in vectors):
+        raise dg.Failure(
+            f"{record.stem}: {len(unembedded)} chunk(s) have no vector; materialize embeddings first: "
+            f"{unembedded[:10]}",
+            metadata={"chunk_ids": unembedded},
+        )
+    try:
+        apply_plan(vector_store, plan, rows, vectors)
+    except VectorStoreError as exc:
+        raise dg.Failure(f"{record.stem}: {exc}", metadata={"chunk_ids": exc.chunk_ids}) from exc
+    index_store.write(record, desired)
+    return plan.counts()
 
 
 @dg.asset(
@@ -182,30 +224,10 @@ def chroma_collections(
     totals = dict.fromkeys(("add", "upsert", "update_metadata", "delete"), 0)
     for day in context.partition_keys:
         frame = index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA)
-        desired = frame.select(
-            "chunk_id",
-            "collection",
-            "embed_key",
-            pl.col("metadata").map_elements(meta_hash, return_dtype=pl.String).alias("meta_hash"),
-        )
-        plan = plan_sync(desired, index_store.read(index_store.indexed_path(day), INDEXED_SCHEMA))
-        rows = {r["chunk_id"]: r for r in frame.iter_rows(named=True)}
-        to_write = [i for ids in (*plan.add.values(), *plan.upsert.values()) for i in ids]
-        vectors = index_store.vectors({rows[i]["embed_key"] for i in to_write})
-        if unembedded := sorted(i for i in to_write if rows[i]["embed_key"] not in vectors):
-            raise dg.Failure(
-                f"{day}: {len(unembedded)} chunk(s) have no vector; materialize embeddings first: {unembedded[:10]}",
-                metadata={"chunk_ids": unembedded},
-            )
-        try:
-            apply_plan(vector_store, plan, rows, vectors)
-        except VectorStoreError as exc:
-            raise dg.Failure(f"{day}: {exc}", metadata={"chunk_ids": exc.chunk_ids}) from exc
-        index_store.write(index_store.indexed_path(day), desired)
-        counts = plan.counts()
+        counts = sync_vectors(frame, index_store.indexed_path(day), index_store, vector_store)
+        context.add_asset_metadata({"dagster/row_count": frame.height, **counts}, partition_key=day)
         for name, count in counts.items():
             totals[name] += count
-        context.add_asset_metadata({"dagster/row_count": desired.height, **counts}, partition_key=day)
         if any(counts.values()):
             context.log.info(f"{day}: {counts}")
     mismatches = _reconcile(context.partition_keys, index_store, vector_store)
@@ -240,5 +262,52 @@ def _reconcile(days: list[str], index_store: IndexStore, vector_store: VectorSto
     return mismatches
 
 
-index_assets = [chunks, embeddings, chroma_collections]
-INDEX_KEYS = [asset.key for asset in index_assets]
+REFERENCE = "reference"
+
+
+@dg.asset(
+    group_name="index",
+    deps=[dg.AssetKey("ticketportaal_kb"), dg.AssetKey("ticketportaal_cis")],
+    kinds={"sentence_transformers", "chromadb"},
+    pool=INDEX_POOL,
+)
+def reference_collections(
+    context: dg.AssetExecutionContext,
+    ticketportaal: Ticketportaal,
+    index_store: IndexStore,
+    embedder: Embedder,
+    vector_store: VectorStore,
+) -> dg.MaterializeResult:
+    """Knowledge-base articles (header and text) in the ``knowledge_base`` collection and configuration items
+    (their specifications) in ``configuration_items``: chunked, embedded through the cache, synced to Chroma
+    with the same difference-only writes as the daily collections."""
+    started = time.perf_counter()
+    raw = Path(ticketportaal.raw_dir)
+    fit = (embedder.max_chunk_tokens, embedder.count_tokens, TIMEZONE)
+    kb = [c for a in read_jsonl(raw / "ticketportaal_kb.jsonl") for c in kb_chunks(a, *fit)]
+    cis = [c for i in read_jsonl(raw / "ticketportaal_cis.jsonl") for c in ci_chunks(i, *fit)]
+    frame = pl.concat(
+        [
+            chunk_frame(kb, "ticketportaal", "knowledge_base", embedder, ""),
+            chunk_frame(cis, "ticketportaal", "configuration_items", embedder, ""),
+        ]
+    ).sort("chunk_id")
+    index_store.write(index_store.chunks_path(REFERENCE), frame)
+    embedded = embed_missing([frame], index_store, embedder, context.log)
+    counts = sync_vectors(frame, index_store.indexed_path(REFERENCE), index_store, vector_store)
+    context.log.info(f"reference documents: {len(kb)} article chunks, {len(cis)} CI chunks, {counts}")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": frame.height,
+            "knowledge_base_chunks": len(kb),
+            "configuration_item_chunks": len(cis),
+            "embedded": len(embedded),
+            **counts,
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+    )
+
+
+daily_index_assets = [chunks, embeddings, chroma_collections]
+INDEX_KEYS = [asset.key for asset in daily_index_assets]  # what sensors re-run for changed days
+index_assets = [*daily_index_assets, reference_collections]

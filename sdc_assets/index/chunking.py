@@ -1,7 +1,8 @@
 """Cutting a Session into self-contained chunks for the semantic index.
 
 One generic chunker for every source: a header chunk, a description chunk, one
-chunk per turn group (consecutive segments of one author), a resolution chunk,
+chunk per ticket comment or per turn group (consecutive chat segments of one
+author), a resolution chunk,
 and dynamic-fields and related-CI chunks where the source has them. Long texts
 are split at sentence boundaries to fit the embedding model's window. Only
 what the source said enters a chunk's text: SDC's lifecycle status, write
@@ -26,7 +27,7 @@ _WHITESPACE = re.compile(r"\s+")
 TURN_KINDS_SKIPPED = {SegmentKind.CONNECTION}
 FIELD_KEYS = ("fields", "properties")
 CI_KEYS = ("configuration_items",)
-HEADER_ATTRIBUTES = ("status", "priority", "category", "problem_type", "ticket_type")
+HEADER_ATTRIBUTES = ("ticket_number", "status", "priority", "category", "problem_type", "ticket_type")
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,16 @@ def _turn_groups(segments: list[SessionSegment]) -> list[list[SessionSegment]]:
             continue
         if not segment.text.strip():
             continue
-        if groups and (groups[-1][-1].author, groups[-1][-1].author_role) == (segment.author, segment.author_role):
+        last = groups[-1][-1] if groups else None
+        if (
+            last
+            and segment.kind != SegmentKind.COMMENT
+            and (last.author, last.author_role)
+            == (
+                segment.author,
+                segment.author_role,
+            )
+        ):
             groups[-1].append(segment)
         else:
             groups.append([segment])
@@ -178,7 +188,8 @@ def chunk_session(
             "time": first.timestamp.isoformat() if first.timestamp else "",
             "hidden": any(s.hidden for s in group),
         }
-        texts.append(("turn", *_turn_text(group), extra))
+        chunk_type = "comment" if first.kind == SegmentKind.COMMENT else "turn"
+        texts.append((chunk_type, *_turn_text(group), extra))
     attributes = session.context.attributes
     for chunk_type, keys, prefix in (
         ("fields", FIELD_KEYS, "Fields:"),

@@ -15,26 +15,13 @@ from sdc_assets.sessions.writing import PREVIEW_ROWS, sessions_check_result, ses
 from sdc_assets.syncro.customers import customer_cache_table
 from sdc_assets.syncro.tickets import comments_incomplete, creation_day, merge_comments, ticket_session
 from sdc_resources.atomic import write_atomic, write_atomic_with
+from sdc_resources.jsonl import read_jsonl, write_jsonl_if_changed
 from sdc_resources.session_store import SessionStore
 from sdc_resources.syncro import Syncro
 from sdc_resources.syncro_client import SyncroApi
 
 SOURCE = "syncro"
 CACHE_MAX_AGE = timedelta(hours=36)
-
-
-def write_jsonl_if_changed(path: Path, items: list[dict]) -> bool:
-    """One JSON object per line, sorted by id; rewritten only when the bytes differ. Whether it changed."""
-    lines = [json.dumps(i, sort_keys=True, ensure_ascii=False) + "\n" for i in sorted(items, key=lambda i: i["id"])]
-    content = "".join(lines).encode()
-    if path.exists() and path.read_bytes() == content:
-        return False
-    write_atomic(path, content)
-    return True
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
 
 
 def _not_configured(context: dg.AssetExecutionContext, syncro: Syncro) -> dict:

@@ -50,12 +50,13 @@ def test_every_chunk_type_of_a_ticket():
         "header",
         "description",
         "resolution",
-        "turn",
-        "turn",
+        "comment",
+        "comment",
+        "comment",
         "fields",
         "related_cis",
     ]
-    header, description, resolution, tech_turn, customer_turn, fields, cis = (c.text for c in chunks)
+    header, description, resolution, public, internal, customer, fields, cis = (c.text for c in chunks)
     assert header.splitlines()[:3] == [
         "Title: Outlook wachtwoordprompt",
         "Source: ticketportaal",
@@ -65,16 +66,18 @@ def test_every_chunk_type_of_a_ticket():
     assert "needs_linking" not in header
     assert description == "Problem:\nOutlook vraagt steeds om het wachtwoord."
     assert resolution == "Resolution:\nModern auth aangezet in het profiel."
-    assert tech_turn == "Priya (tech), 2025-03-10 09:05:\nNieuw profiel aangemaakt.\nIntern: MFA stond uit."
-    assert customer_turn.startswith("Kees (customer), 2025-03-10 09:09:")
+    assert public == "Priya (tech), 2025-03-10 09:05:\nNieuw profiel aangemaakt."
+    assert internal == "Priya (tech), 2025-03-10 09:06:\nIntern: MFA stond uit."
+    assert customer.startswith("Kees (customer), 2025-03-10 09:09:")
     assert fields == "Fields:\nMerk: HP\nModel: EliteBook 840"
     assert cis == "Related configuration items:\nci_number: CI-2025-0009, name: JIT-LT-014"
-    turn = chunks[3]
+    assert [c.metadata["hidden"] for c in chunks[3:6]] == [False, True, False]
+    comment = chunks[4]
     assert (
-        turn.metadata | {"hidden": True, "author": "Priya", "author_role": "tech", "chunk_type": "turn"}
-        == turn.metadata
+        comment.metadata | {"hidden": True, "author": "Priya", "author_role": "tech", "chunk_type": "comment"}
+        == comment.metadata
     )
-    assert turn.metadata["customer_id"] == "123" and turn.metadata["day"] == "2025-03-10"
+    assert comment.metadata["customer_id"] == "123" and comment.metadata["day"] == "2025-03-10"
     assert all(isinstance(v, str | int | float | bool) for c in chunks for v in c.metadata.values())
 
 
@@ -82,7 +85,7 @@ def test_chunk_ids_are_deterministic_and_unique():
     first, again = chunk_session(_ticket()), chunk_session(_ticket())
     assert [c.chunk_id for c in first] == [c.chunk_id for c in again]
     assert len({c.chunk_id for c in first}) == len(first)
-    assert first[3].chunk_id.endswith(":turn:0") and first[4].chunk_id.endswith(":turn:1")
+    assert first[3].chunk_id.endswith(":comment:0") and first[4].chunk_id.endswith(":comment:1")
 
 
 def test_long_turns_are_split_at_sentences_and_every_piece_keeps_its_speaker():

@@ -1,0 +1,223 @@
+"""Reading the ticketportaal in bulk: a fixed number of queries per window, never one per ticket.
+
+Every function takes an open connection and returns plain JSON-ready dicts; times are
+UTC ISO strings (the connection's session time zone is UTC).
+"""
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+
+from sdc_resources.ticketportaal_schema import (
+    categories,
+    category_fields,
+    configuration_items,
+    knowledge_base,
+    ticket_ci_relations,
+    ticket_comments,
+    ticket_field_values,
+    tickets,
+    users,
+)
+
+WRITTEN_OFF = "Afgeschreven"
+CI_FIELDS = ("ci_id", "ci_number", "name", "type", "category", "brand", "model", "serial_number", "asset_tag", "status")
+
+
+def json_value(value):
+    """A column value as JSON: times as UTC ISO strings, dates as ISO dates, booleans as booleans."""
+    if isinstance(value, datetime):
+        return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _names(table: sa.Table) -> list[str]:
+    return [column.name for column in table.columns]
+
+
+def _row(mapping) -> dict:
+    return {key: json_value(value) for key, value in mapping.items()}
+
+
+def _person(row: dict, prefix: str) -> dict | None:
+    if row.get(f"{prefix}_user_id") is None:
+        return None
+    person = {key: row[f"{prefix}_{key}"] for key in ("user_id", "email", "department", "location", "role")}
+    person["name"] = " ".join(p for p in (row[f"{prefix}_first_name"], row[f"{prefix}_last_name"]) if p) or None
+    return person
+
+
+def _person_columns(alias, prefix: str) -> list:
+    columns = ("user_id", "email", "first_name", "last_name", "department", "location", "role")
+    return [alias.c[name].label(f"{prefix}_{name}") for name in columns]
+
+
+def fetch_tickets(connection: sa.Connection, start: datetime, end: datetime) -> list[dict]:
+    """Every ticket created in ``[start, end)`` (UTC), with requester, agent, category, comments, dynamic
+    fields and related CIs: four queries whatever the number of tickets."""
+    window = sa.and_(tickets.c.created_at >= _naive_utc(start), tickets.c.created_at < _naive_utc(end))
+    ids = sa.select(tickets.c.ticket_id).where(window).scalar_subquery()
+    requester, agent = users.alias("requester"), users.alias("agent")
+    head = (
+        sa.select(
+            tickets,
+            categories.c.name.label("category_name"),
+            *_person_columns(requester, "requester"),
+            *_person_columns(agent, "agent"),
+        )
+        .select_from(
+            tickets.outerjoin(categories, tickets.c.category_id == categories.c.category_id)
+            .outerjoin(requester, tickets.c.user_id == requester.c.user_id)
+            .outerjoin(agent, tickets.c.assigned_agent_id == agent.c.user_id)
+        )
+        .where(window)
+        .order_by(tickets.c.ticket_id)
+    )
+    author = users.alias("author")
+    comments = (
+        sa.select(ticket_comments, *_person_columns(author, "author"))
+        .select_from(ticket_comments.outerjoin(author, ticket_comments.c.user_id == author.c.user_id))
+        .where(ticket_comments.c.ticket_id.in_(ids))
+        .order_by(ticket_comments.c.ticket_id, ticket_comments.c.created_at, ticket_comments.c.comment_id)
+    )
+    fields = (
+        sa.select(
+            ticket_field_values.c.ticket_id,
+            ticket_field_values.c.field_value,
+            category_fields.c.field_id,
+            category_fields.c.field_name,
+            category_fields.c.field_label,
+            category_fields.c.field_type,
+        )
+        .select_from(
+            ticket_field_values.join(category_fields, ticket_field_values.c.field_id == category_fields.c.field_id)
+        )
+        .where(ticket_field_values.c.ticket_id.in_(ids))
+        .order_by(ticket_field_values.c.ticket_id, category_fields.c.field_order, category_fields.c.field_id)
+    )
+    cis = (
+        sa.select(ticket_ci_relations.c.ticket_id, *(configuration_items.c[name] for name in CI_FIELDS))
+        .select_from(
+            ticket_ci_relations.join(configuration_items, ticket_ci_relations.c.ci_id == configuration_items.c.ci_id)
+        )
+        .where(ticket_ci_relations.c.ticket_id.in_(ids))
+        .order_by(ticket_ci_relations.c.ticket_id, configuration_items.c.ci_id)
+    )
+    records: dict[int, dict] = {}
+    for row in map(_row, connection.execute(head).mappings()):
+        record = {key: row[key] for key in _names(tickets)}
+        record["category"] = (
+            {"category_id": row["category_id"], "name": row["category_name"]} if row["category_id"] else None
+        )
+        record["requester"] = _person(row, "requester")
+        record["agent"] = _person(row, "agent")
+        record |= {"comments": [], "fields": [], "configuration_items": []}
+        records[row["ticket_id"]] = record
+    for row in map(_row, connection.execute(comments).mappings()):
+        if ticket := records.get(row["ticket_id"]):
+            ticket["comments"].append(
+                {
+                    "comment_id": row["comment_id"],
+                    "comment": row["comment"],
+                    "is_internal": bool(row["is_internal"]),
+                    "created_at": row["created_at"],
+                    "author": _person(row, "author"),
+                }
+            )
+    for row in map(_row, connection.execute(fields).mappings()):
+        if ticket := records.get(row.pop("ticket_id")):
+            ticket["fields"].append(row)
+    for row in map(_row, connection.execute(cis).mappings()):
+        if ticket := records.get(row.pop("ticket_id")):
+            ticket["configuration_items"].append(row)
+    return list(records.values())
+
+
+def changed_tickets(connection: sa.Connection, since: datetime) -> list[dict]:
+    """``ticket_id``, ``created_at`` and the latest change of tickets changed or commented after ``since``."""
+    since = _naive_utc(since)
+    commented = (
+        sa.select(ticket_comments.c.ticket_id, sa.func.max(ticket_comments.c.created_at).label("changed_at"))
+        .where(ticket_comments.c.created_at > since)
+        .group_by(ticket_comments.c.ticket_id)
+        .subquery()
+    )
+    query = (
+        sa.select(tickets.c.ticket_id, tickets.c.created_at, tickets.c.updated_at, commented.c.changed_at)
+        .select_from(tickets.outerjoin(commented, tickets.c.ticket_id == commented.c.ticket_id))
+        .where(sa.or_(tickets.c.updated_at > since, commented.c.changed_at.is_not(None)))
+    )
+    return [
+        {
+            "ticket_id": row["ticket_id"],
+            "created_at": json_value(row["created_at"]),
+            "changed_at": json_value(max(t for t in (row["updated_at"], row["changed_at"]) if t is not None)),
+        }
+        for row in connection.execute(query).mappings()
+    ]
+
+
+def fetch_kb(connection: sa.Connection, since: datetime | None) -> tuple[list[dict], set[int]]:
+    """Published articles changed after ``since`` (all when None), with category and author; and the ids of
+    every published article, so that unpublished and deleted ones can be dropped."""
+    author = users.alias("author")
+    query = (
+        sa.select(knowledge_base, categories.c.name.label("category_name"), *_person_columns(author, "author"))
+        .select_from(
+            knowledge_base.outerjoin(categories, knowledge_base.c.category_id == categories.c.category_id).outerjoin(
+                author, knowledge_base.c.author_id == author.c.user_id
+            )
+        )
+        .where(knowledge_base.c.is_published == sa.true())
+        .order_by(knowledge_base.c.kb_id)
+    )
+    if since is not None:
+        query = query.where(knowledge_base.c.updated_at > _naive_utc(since))
+    articles = []
+    for row in map(_row, connection.execute(query).mappings()):
+        article = {key: row[key] for key in _names(knowledge_base)}
+        article["is_published"] = bool(article["is_published"])
+        article["category"] = row["category_name"]
+        article["author"] = _person(row, "author")
+        articles.append(article)
+    live = sa.select(knowledge_base.c.kb_id).where(knowledge_base.c.is_published == sa.true())
+    return articles, set(connection.execute(live).scalars())
+
+
+def fetch_cis(connection: sa.Connection, since: datetime | None) -> tuple[list[dict], set[int]]:
+    """Configuration items not written off, changed after ``since`` (all when None), with their owner; and
+    the ids of every such item."""
+    owner = users.alias("owner")
+    in_service = configuration_items.c.status != WRITTEN_OFF
+    query = (
+        sa.select(configuration_items, *_person_columns(owner, "owner"))
+        .select_from(configuration_items.outerjoin(owner, configuration_items.c.owner_id == owner.c.user_id))
+        .where(in_service)
+        .order_by(configuration_items.c.ci_id)
+    )
+    if since is not None:
+        query = query.where(configuration_items.c.updated_at > _naive_utc(since))
+    items = []
+    for row in map(_row, connection.execute(query).mappings()):
+        item = {key: row[key] for key in _names(configuration_items)}
+        item["owner"] = _person(row, "owner")
+        items.append(item)
+    live = sa.select(configuration_items.c.ci_id).where(in_service)
+    return items, set(connection.execute(live).scalars())
+
+
+def fetch_reference(connection: sa.Connection) -> dict[str, list[dict]]:
+    """Users and categories: small tables read whole, for the graph's person and category nodes."""
+    return {
+        "users": [_row(r) for r in connection.execute(sa.select(users).order_by(users.c.user_id)).mappings()],
+        "categories": [
+            _row(r) for r in connection.execute(sa.select(categories).order_by(categories.c.category_id)).mappings()
+        ],
+    }
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    """A bound parameter for a TIMESTAMP column read in a UTC session."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
