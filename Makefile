@@ -8,6 +8,10 @@ export DAGSTER_HOME := $(if $(SDC_DAGSTER_PG_URL),$(CURDIR)/deploy/postgres,$(CU
 export HF_HUB_OFFLINE := 1
 # Without a Syncro account, the demo and the UI replay the bundled capture of API responses.
 DEMO_SYNCRO := $(if $(SYNCRO_API_KEY),,SDC_SYNCRO_REPLAY_DIR=$${SDC_SYNCRO_REPLAY_DIR:-$(CURDIR)/data/demo/syncro})
+# Without a portal database, they read a local SQLite copy of the portal loaded with the bundled sample data.
+DEMO_PORTAL_DB := $(CURDIR)/data/ticketportaal-demo.sqlite
+DEMO_PORTAL := $(if $(TICKETPORTAAL_HOST)$(TICKETPORTAAL_SQLITE),,TICKETPORTAAL_SQLITE=$(DEMO_PORTAL_DB))
+DEMO_ENV := $(DEMO_SYNCRO) $(DEMO_PORTAL)
 
 .PHONY: install demo dev test lint format schema lock clean-data
 
@@ -19,13 +23,16 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-demo: install
+$(DEMO_PORTAL_DB): data/demo/ticketportaal/portal.json | install
+	$(BIN)/sdc demo-portal $@ --sample $<
+
+demo: install $(DEMO_PORTAL_DB)
 	mkdir -p data/inbox
 	cp -R data/demo/screenconnect data/demo/sillytavern data/demo/notes data/inbox/
-	$(DEMO_SYNCRO) $(BIN)/sdc ingest
+	$(DEMO_ENV) $(BIN)/sdc ingest
 
-dev: install
-	$(DEMO_SYNCRO) $(BIN)/dagster dev -h 127.0.0.1 -p $${SDC_UI_PORT:-3000} -w workspace.yaml
+dev: install $(DEMO_PORTAL_DB)
+	$(DEMO_ENV) $(BIN)/dagster dev -h 127.0.0.1 -p $${SDC_UI_PORT:-3000} -w workspace.yaml
 
 test: install
 	$(BIN)/python -m pytest
@@ -44,4 +51,5 @@ lock: install
 	mv constraints.tmp constraints.txt
 
 clean-data:
-	rm -rf data/inbox data/raw data/sessions data/quarantine data/dagster data/cache data/index data/chroma
+	rm -rf data/inbox data/raw data/sessions data/quarantine data/dagster data/cache data/index data/chroma \
+		data/graph data/ticketportaal-demo.sqlite

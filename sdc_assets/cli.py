@@ -10,21 +10,29 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
+import sqlalchemy as sa
 
 from sdc_assets.definitions import build_definitions
 from sdc_assets.file_drop.assets import file_drop_assets, parse_inbox
 from sdc_assets.file_drop.sources import FILE_SOURCES, SOURCES_BY_NAME
-from sdc_assets.index.assets import daily_index_assets
+from sdc_assets.graph.assets import graph_assets
+from sdc_assets.index.assets import daily_index_assets, index_assets
 from sdc_assets.index.collections import COLLECTION_OF_SOURCE
 from sdc_assets.index.search import search
 from sdc_assets.partitions import TIMEZONE, contiguous_ranges, daily_partitions, partition_range_tags
 from sdc_assets.syncro.assets import syncro_assets
 from sdc_assets.syncro.tickets import creation_day
+from sdc_assets.ticketportaal.assets import ticketportaal_assets
+from sdc_assets.ticketportaal.queries import ticket_created_days
 from sdc_resources.file_drop import FileDrop
+from sdc_resources.graph_store import GraphStore, graph_edges, graph_nodes
 from sdc_resources.session_store import SessionStore
+from sdc_resources.sql_database import SqlDatabase
+from sdc_resources.ticketportaal_schema import create_schema, load_rows, rows_from_json
 from sdc_resources.vector_store import VectorStore
 
 LIVE_INGEST_DAYS = 30
+SOURCES = [*(s.name for s in FILE_SOURCES), "syncro", "ticketportaal"]
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
@@ -73,12 +81,66 @@ def ingest(sources: list[str], quiet: bool = False) -> int:
         failed |= not ok
         touched |= days
         quarantine["syncro"] = sorted(Path(resources["syncro"].quarantine_dir).glob("*.jsonl"))
+    if "ticketportaal" in sources:
+        days, ok = ingest_ticketportaal(resources, instance, valid)
+        failed |= not ok
+        touched |= days
+        quarantine["ticketportaal"] = sorted(Path(resources["ticketportaal"].quarantine_dir).glob("*.jsonl"))
     for first, last in contiguous_ranges(touched):
-        print(f"index: chunks, embeddings and Chroma for {first} .. {last}")
-        failed |= not _run(daily_index_assets, first, last, instance, resources)
+        print(f"index and graph: chunks, embeddings, Chroma, graph nodes and edges for {first} .. {last}")
+        failed |= not _run([*daily_index_assets, *graph_assets], first, last, instance, resources)
     print_summary(file_drop, store, quarantine)
     print_index_summary(resources["vector_store"])
+    print_graph_summary(resources["graph_store"])
     return 1 if failed else 0
+
+
+def ingest_ticketportaal(resources: dict, instance: dg.DagsterInstance, valid: set[str]) -> tuple[set[str], bool]:
+    """KB articles and CIs (into their collections), then every creation day of the portal's tickets."""
+    portal = resources["ticketportaal"]
+    if not portal.configured:
+        print(f"ticketportaal: skipped. {portal.describe()}")
+        return set(), True
+    print(f"ticketportaal: knowledge base and configuration items from the {portal.describe()}")
+    reference = [a for a in [*ticketportaal_assets, *index_assets] if not a.partitions_def]
+    ok = dg.materialize(
+        reference,
+        instance=instance,
+        resources=resources,
+        run_config=QUIET,
+    ).success
+    days = portal.run(lambda c: ticket_created_days(c, TIMEZONE), "ticketportaal days") & valid
+    daily = [a for a in ticketportaal_assets if a.partitions_def]
+    for first, last in contiguous_ranges(days):
+        print(f"ticketportaal: materializing {first} .. {last}")
+        ok &= _run(daily, first, last, instance, resources)
+    return days, ok
+
+
+def print_graph_summary(graph_store: GraphStore) -> None:
+    with graph_store.connect() as connection:
+        nodes = connection.execute(
+            sa.select(graph_nodes.c.node_type, sa.func.count()).group_by(graph_nodes.c.node_type)
+        ).all()
+        edges = connection.execute(
+            sa.select(graph_edges.c.edge_type, sa.func.count()).group_by(graph_edges.c.edge_type)
+        ).all()
+    print(f"\nKnowledge graph ({graph_store.describe()})")
+    print("  nodes: " + (", ".join(f"{kind} {count}" for kind, count in sorted(nodes)) or "none"))
+    print("  edges: " + (", ".join(f"{kind} {count}" for kind, count in sorted(edges)) or "none"))
+
+
+def demo_portal(json_path: Path, sqlite_path: Path) -> int:
+    """A local SQLite copy of a portal with the portal's schema, loaded with the bundled sample data."""
+    sqlite_path.unlink(missing_ok=True)
+    database = SqlDatabase(sqlite_path=str(sqlite_path))
+    create_schema(database.engine())
+    rows = rows_from_json(json.loads(json_path.read_text()))
+    with database.connect() as connection:
+        load_rows(connection, rows)
+    database.engine().dispose()
+    print(f"demo ticketportaal: {sqlite_path} ({', '.join(f'{k} {len(v)}' for k, v in rows.items())})")
+    return 0
 
 
 def ingest_syncro(resources: dict, instance: dg.DagsterInstance, valid: set[str]) -> tuple[set[str], bool]:
@@ -134,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--source",
         action="append",
-        choices=[*(s.name for s in FILE_SOURCES), "syncro"],
+        choices=SOURCES,
         help="only this source (repeatable); default: all",
     )
     run.add_argument("--quiet", action="store_true", help="no per-file progress")
@@ -145,9 +207,14 @@ def main(argv: list[str] | None = None) -> int:
     find.add_argument("--since", type=date.fromisoformat, help="only sessions from this day on (YYYY-MM-DD)")
     find.add_argument("-k", type=int, default=5, help="how many chunks (default 5)")
     find.add_argument("--json", action="store_true", help="print JSON for machines")
+    portal = commands.add_parser("demo-portal", help="build a local SQLite ticketportaal from sample data")
+    portal.add_argument("path", type=Path, help="the SQLite file to (re)create")
+    portal.add_argument("--sample", type=Path, default=Path("data/demo/ticketportaal/portal.json"))
     args = parser.parse_args(argv)
     if args.command == "ingest":
-        return ingest(args.source or [*(s.name for s in FILE_SOURCES), "syncro"], quiet=args.quiet)
+        return ingest(args.source or SOURCES, quiet=args.quiet)
+    if args.command == "demo-portal":
+        return demo_portal(args.sample, args.path)
     return search_command(args)
 
 

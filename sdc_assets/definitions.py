@@ -8,13 +8,17 @@ import dagster as dg
 
 from sdc_assets.file_drop.assets import file_drop_assets
 from sdc_assets.file_drop.sensors import drop_folder_sensor
+from sdc_assets.graph.assets import graph_assets
 from sdc_assets.index.assets import index_assets
 from sdc_assets.partitions import TIMEZONE
 from sdc_assets.syncro.assets import customer_cache_job, syncro_assets
 from sdc_assets.syncro.sensors import syncro_update_sensor
 from sdc_assets.ticketportaal.assets import ticketportaal_assets
+from sdc_assets.ticketportaal.sensors import ticketportaal_update_sensor
 from sdc_resources.embedder import Embedder
+from sdc_resources.entity_model import EntityModel
 from sdc_resources.file_drop import FileDrop
+from sdc_resources.graph_store import graph_store_from_env
 from sdc_resources.index_store import IndexStore
 from sdc_resources.session_store import SessionStore
 from sdc_resources.syncro import syncro_from_env
@@ -33,10 +37,10 @@ customer_cache_schedule = dg.ScheduleDefinition(
 
 def build_definitions() -> dg.Definitions:
     return dg.Definitions(
-        assets=[*file_drop_assets, *syncro_assets, *ticketportaal_assets, *index_assets],
+        assets=[*file_drop_assets, *syncro_assets, *ticketportaal_assets, *index_assets, *graph_assets],
         jobs=[customer_cache_job],
         schedules=[customer_cache_schedule],
-        sensors=[drop_folder_sensor, syncro_update_sensor],
+        sensors=[drop_folder_sensor, syncro_update_sensor, ticketportaal_update_sensor],
         resources={
             "syncro": syncro_from_env(),
             "ticketportaal": ticketportaal_from_env(),
@@ -45,6 +49,8 @@ def build_definitions() -> dg.Definitions:
             "index_store": IndexStore(),
             "embedder": Embedder(),
             "vector_store": VectorStore(),
+            "graph_store": graph_store_from_env(),
+            "entity_model": EntityModel(),
         },
     )
 

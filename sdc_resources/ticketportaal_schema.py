@@ -5,6 +5,8 @@ that the demo database, the tests and the benchmark create the portal's schema o
 MariaDB or SQLite from one definition.
 """
 
+from datetime import date, datetime
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
@@ -198,3 +200,19 @@ def load_rows(connection: sa.Connection, rows: dict[str, list[dict]]) -> None:
             groups.setdefault(tuple(sorted(row)), []).append(row)
         for group in groups.values():
             connection.execute(table.insert(), group)
+
+
+def rows_from_json(data: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """Fixture rows as JSON holds them (times as ``YYYY-MM-DD HH:MM:SS`` UTC, dates as ISO) typed for insertion."""
+    typed = {}
+    for table in TABLE_ORDER:
+        parsers = {
+            c.name: datetime.fromisoformat if isinstance(c.type, sa.TIMESTAMP) else date.fromisoformat
+            for c in table.columns
+            if isinstance(c.type, sa.TIMESTAMP | sa.Date)
+        }
+        typed[table.name] = [
+            {k: parsers[k](v) if k in parsers and isinstance(v, str) else v for k, v in row.items()}
+            for row in data.get(table.name, [])
+        ]
+    return typed

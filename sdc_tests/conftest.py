@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from sdc_resources.file_drop import FileDrop
+from sdc_resources.graph_store import GraphStore
 from sdc_resources.session_store import SessionStore
+from sdc_resources.ticketportaal import Ticketportaal
+from sdc_resources.ticketportaal_schema import create_schema, load_rows
+from sdc_tests.mariadb import MARIADB, scratch_database
+from sdc_tests.ticketportaal.world import world
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "data" / "demo"
@@ -76,3 +81,38 @@ def index_resources(resources: dict, data_dir: Path, embedder) -> dict:
         "embedder": embedder,
         "vector_store": VectorStore(path=str(data_dir / "chroma"), host=None),
     }
+
+
+@pytest.fixture
+def portal_rows() -> dict[str, list[dict]]:
+    """The small portal of sdc_tests/ticketportaal/world.py; a test may change it before ``ticketportaal``."""
+    return world()
+
+
+@pytest.fixture
+def ticketportaal(data_dir: Path, portal_rows):
+    """A scratch MariaDB database with the portal's schema and ``portal_rows``, dropped afterwards."""
+    name, drop = scratch_database("sdc_portal")
+    portal = Ticketportaal(
+        **MARIADB,
+        database=name,
+        raw_dir=str(data_dir / "raw" / "ticketportaal"),
+        quarantine_dir=str(data_dir / "quarantine" / "ticketportaal"),
+        backoff_seconds=0,
+    )
+    create_schema(portal.engine())
+    with portal.connect() as connection:
+        load_rows(connection, portal_rows)
+    yield portal
+    portal.engine().dispose()
+    drop()
+
+
+@pytest.fixture
+def mariadb_graph(data_dir: Path):
+    """A graph store in a scratch MariaDB database."""
+    name, drop = scratch_database("sdc_graph")
+    store = GraphStore(**MARIADB, database=name, cache_dir=str(data_dir / "graph" / "entities"), backoff_seconds=0)
+    yield store
+    store.engine().dispose()
+    drop()

@@ -42,6 +42,7 @@ def dagster_dev(home: Path):
         "DAGSTER_HOME": str(tmp_path),
         "SDC_DATA_DIR": str(tmp_path / "data"),
         "SDC_SYNCRO_REPLAY_DIR": "",
+        "TICKETPORTAAL_SQLITE": "",
     }
     dagster = Path(sys.executable).parent / "dagster"
     process = subprocess.Popen(
@@ -79,10 +80,16 @@ def test_ui_lists_every_asset_daily_partitioned_and_the_running_sensor(dagster_d
         for kind in ("raw", "sessions"):
             node = by_name[f"{source}_{kind}"]
             assert node["isPartitioned"] and node["partitionDefinition"]["type"] == "TIME_WINDOW"
+    for name in ("graph_nodes", "graph_edges"):
+        assert by_name[name]["groupName"] == "graph" and by_name[name]["isPartitioned"]
     (repo,) = _query(url, SENSORS_QUERY)["repositoriesOrError"]["nodes"]
     assert repo["location"]["name"] == "sdc"
     sensors = {s["name"]: s["sensorState"]["status"] for s in repo["sensors"]}
-    assert sensors == {"drop_folder_sensor": "RUNNING", "syncro_update_sensor": "RUNNING"}
+    assert sensors == {
+        "drop_folder_sensor": "RUNNING",
+        "syncro_update_sensor": "RUNNING",
+        "ticketportaal_update_sensor": "RUNNING",
+    }
 
 
 MATERIALIZED_QUERY = """query($name: String!) { assetNodeOrError(assetKey: {path: [$name]}) {

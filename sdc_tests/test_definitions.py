@@ -10,13 +10,14 @@ SYNCRO_DAILY = {"syncro_tickets_raw", "syncro_sessions"}
 SYNCRO_CUSTOMERS = {"syncro_customers", "syncro_contacts", "syncro_customer_assets", "customer_cache"}
 PORTAL_DAILY = {"ticketportaal_tickets_raw", "ticketportaal_sessions"}
 PORTAL_REFERENCE = {"ticketportaal_kb", "ticketportaal_cis"}
+GRAPH = {"graph_nodes", "graph_edges"}
 UNPARTITIONED = SYNCRO_CUSTOMERS | PORTAL_REFERENCE | REFERENCE_INDEX  # reference data, refreshed whole
 
 
 def test_definitions_load_with_every_activity_asset_daily_partitioned():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == FILE_ASSETS | INDEX_ASSETS | SYNCRO_DAILY | SYNCRO_CUSTOMERS | PORTAL_DAILY | UNPARTITIONED
+    assert keys == FILE_ASSETS | INDEX_ASSETS | SYNCRO_DAILY | SYNCRO_CUSTOMERS | PORTAL_DAILY | UNPARTITIONED | GRAPH
     for key in graph.get_all_asset_keys():
         partitions = graph.get(key).partitions_def
         if key.to_user_string() in UNPARTITIONED:
@@ -46,13 +47,21 @@ def test_index_assets_follow_every_session_asset():
 
 
 def test_sensor_and_resources_are_defined():
-    for sensor in ("drop_folder_sensor", "syncro_update_sensor"):
+    for sensor in ("drop_folder_sensor", "syncro_update_sensor", "ticketportaal_update_sensor"):
         assert defs.resolve_sensor_def(sensor).default_status == dg.DefaultSensorStatus.RUNNING
     schedule = defs.resolve_schedule_def("customer_cache_schedule")
     assert schedule.cron_schedule == "0 6 * * *" and schedule.default_status == dg.DefaultScheduleStatus.RUNNING
-    assert {"file_drop", "session_store", "index_store", "embedder", "vector_store", "syncro", "ticketportaal"} <= set(
-        defs.resources
-    )
+    assert {
+        "file_drop",
+        "session_store",
+        "index_store",
+        "embedder",
+        "vector_store",
+        "syncro",
+        "ticketportaal",
+        "graph_store",
+        "entity_model",
+    } <= set(defs.resources)
 
 
 def test_contiguous_ranges():
@@ -61,3 +70,13 @@ def test_contiguous_ranges():
         ("2025-03-13", "2025-03-13"),
     ]
     assert days_between("2025-02-27", "2025-03-01") == ["2025-02-27", "2025-02-28", "2025-03-01"]
+
+
+def test_the_graph_follows_every_session_asset_and_the_index():
+    graph = defs.resolve_asset_graph()
+    parents = graph.get(dg.AssetKey("graph_nodes")).parent_keys
+    sessions = {
+        dg.AssetKey(f"{s}_sessions") for s in ("screenconnect", "sillytavern", "notes", "syncro", "ticketportaal")
+    }
+    assert sessions | {dg.AssetKey("chroma_collections"), dg.AssetKey("reference_collections")} <= parents
+    assert graph.get(dg.AssetKey("graph_edges")).parent_keys == {dg.AssetKey("graph_nodes")}

@@ -18,7 +18,7 @@ import dagster as dg
 
 from sdc_assets.file_drop.ingest import parse_file
 from sdc_assets.file_drop.sources import FILE_SOURCES, FileSource
-from sdc_assets.index.assets import INDEX_KEYS
+from sdc_assets.graph.assets import DERIVED_KEYS
 from sdc_assets.partitions import contiguous_ranges, daily_partitions, days_between, partition_range_tags
 from sdc_resources.file_drop import DroppedFile, FileDrop
 
@@ -107,7 +107,7 @@ def run_requests(plan: DropPlan, log: dg.DagsterLogManager | None = None) -> lis
         if outside and log:
             log.warning(f"{source}: {len(outside)} day(s) outside the partitions ({outside[0]}..{outside[-1]}) skipped")
         digest = hashlib.sha256("|".join(sorted(plan.triggers[source])).encode()).hexdigest()[:16]
-        keys = [dg.AssetKey(f"{source}_raw"), dg.AssetKey(f"{source}_sessions"), *INDEX_KEYS]
+        keys = [dg.AssetKey(f"{source}_raw"), dg.AssetKey(f"{source}_sessions"), *DERIVED_KEYS]
         for first, last in contiguous_ranges(days & valid):
             run_key = f"{source}:{digest}:{first}..{last}"
             tags = {"sdc/trigger": ", ".join(plan.triggers[source])[:1000]}
@@ -127,10 +127,10 @@ def run_requests(plan: DropPlan, log: dg.DagsterLogManager | None = None) -> lis
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
     target=dg.AssetSelection.assets(
-        *(f"{s.name}_{kind}" for s in FILE_SOURCES for kind in ("raw", "sessions")), *INDEX_KEYS
+        *(f"{s.name}_{kind}" for s in FILE_SOURCES for kind in ("raw", "sessions")), *DERIVED_KEYS
     ),
     description="Watches the inbox folders of the file sources and runs exactly the days a new, changed or "
-    "removed file touches, through the sessions to the index.",
+    "removed file touches, through the sessions to the index and the graph.",
 )
 def drop_folder_sensor(context: dg.SensorEvaluationContext, file_drop: FileDrop) -> dg.SensorResult:
     cursor = json.loads(context.cursor) if context.cursor else {}

@@ -168,6 +168,7 @@ def chunk_session(
         "source": meta.source_system.value,
         "day": meta.partition_day,
         "session_id": meta.session_id,
+        "ref": meta.source_ref,
         "customer_id": session.context.customer_id or "",
         "customer_name": session.context.customer_name or "",
         "title": session.insights.title or "",

@@ -5,13 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-from sdc_assets.index.assets import INDEX_KEYS
+from sdc_assets.graph.assets import DERIVED_KEYS
 from sdc_assets.partitions import TIMEZONE, contiguous_ranges, daily_partitions, partition_range_tags
 from sdc_assets.syncro.tickets import creation_day
 from sdc_resources.syncro import Syncro
 from sdc_resources.syncro_client import SyncroError, parse_time
 
-TICKET_KEYS = [dg.AssetKey("syncro_tickets_raw"), dg.AssetKey("syncro_sessions"), *INDEX_KEYS]
+TICKET_KEYS = [dg.AssetKey("syncro_tickets_raw"), dg.AssetKey("syncro_sessions"), *DERIVED_KEYS]
 FIRST_LOOKBACK = timedelta(hours=24)  # how far back the very first tick looks; backfills cover older days
 
 

@@ -5,6 +5,7 @@ UTC ISO strings (the connection's session time zone is UTC).
 """
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -221,3 +222,26 @@ def fetch_reference(connection: sa.Connection) -> dict[str, list[dict]]:
 def _naive_utc(moment: datetime) -> datetime:
     """A bound parameter for a TIMESTAMP column read in a UTC session."""
     return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def reference_signature(connection: sa.Connection) -> str:
+    """What changes when a KB article or CI is added, edited, unpublished, written off or deleted."""
+    parts = []
+    for table, live in (
+        (knowledge_base, knowledge_base.c.is_published == sa.true()),
+        (configuration_items, configuration_items.c.status != WRITTEN_OFF),
+    ):
+        newest, count = connection.execute(
+            sa.select(sa.func.max(table.c.updated_at), sa.func.count()).select_from(table).where(live)
+        ).one()
+        parts.append(f"{table.name}:{json_value(newest)}:{count}")
+    return "|".join(parts)
+
+
+def ticket_created_days(connection: sa.Connection, zone: str) -> set[str]:
+    """Every local day on which a ticket was created."""
+    tz = ZoneInfo(zone)
+    return {
+        moment.replace(tzinfo=UTC).astimezone(tz).date().isoformat()
+        for moment in connection.execute(sa.select(tickets.c.created_at)).scalars()
+    }

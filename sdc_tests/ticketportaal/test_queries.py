@@ -18,7 +18,7 @@ from sdc_resources.ticketportaal_schema import (
     tickets,
     users,
 )
-from sdc_tests.ticketportaal.conftest import MARIADB
+from sdc_tests.mariadb import MARIADB
 
 ALL = (datetime(2020, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC))
 

@@ -1,0 +1,345 @@
+"""``graph_nodes`` and ``graph_edges``: the knowledge graph over every session of a day and the portal's
+reference data, written to MySQL/MariaDB (or the demo's SQLite file) with idempotent, scoped syncs."""
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from sdc_assets.graph.build import Graph, is_resolved, ner_texts, reference_graph, session_graph, session_node_id
+from sdc_assets.graph.entities import RULER, Entity, KnownName, extract, known_names, known_names_fingerprint
+from sdc_assets.index.assets import (
+    CHUNK_SCHEMA,
+    INDEX_KEYS,
+    SESSION_ASSETS,
+    chroma_collections,
+    reference_collections,
+)
+from sdc_assets.metadata import markdown_table
+from sdc_assets.partitions import DAILY
+from sdc_assets.sessions.model import Session
+from sdc_assets.ticketportaal.assets import tickets_dir
+from sdc_assets.ticketportaal.queries import fetch_reference
+from sdc_resources.atomic import write_atomic_with
+from sdc_resources.entity_model import EntityModel
+from sdc_resources.graph_store import GraphStore, graph_edges
+from sdc_resources.index_store import IndexStore
+from sdc_resources.jsonl import read_jsonl
+from sdc_resources.session_store import SessionStore
+from sdc_resources.ticketportaal import Ticketportaal
+from sdc_resources.vector_store import VectorStore
+
+REFERENCE_SCOPE = "reference"
+ENTITY_SCHEMA = {"session_id": pl.String, "version": pl.String, "entities": pl.String}
+GRAPH_POOL = "sdc_graph"
+
+
+class GraphConfig(dg.Config):
+    similarity_threshold: float = float(os.environ.get("SDC_SIMILARITY_THRESHOLD", "0.75"))
+    """Cosine similarity of two tickets' problem descriptions above which they are SIMILAR_TO."""
+    resolution_threshold: float = float(os.environ.get("SDC_RESOLUTION_THRESHOLD", "0.6"))
+    """Cosine similarity of a resolution to a KB article above which the ticket is RESOLVED_BY it."""
+    neighbours: int = 10
+    """Nearest chunks asked of Chroma per ticket."""
+
+
+def day_scope(day: str) -> str:
+    return f"day:{day}"
+
+
+def _entities_for_day(
+    sessions: list[Session], cache: Path, nlp, model: str, names: dict[str, KnownName], batch_size: int
+) -> tuple[dict[str, list[Entity]], int]:
+    """Entities per session id, extracted only for sessions whose content, model or CMDB names changed."""
+    fingerprint = known_names_fingerprint(names)
+    versions = {
+        s.meta.session_id: hashlib.sha256(f"{s.meta.content_hash}|{model}|{fingerprint}".encode()).hexdigest()[:24]
+        for s in sessions
+    }
+    old = pl.read_parquet(cache) if cache.exists() else pl.DataFrame(schema=ENTITY_SCHEMA)
+    kept = {r["session_id"]: r for r in old.iter_rows(named=True) if versions.get(r["session_id"]) == r["version"]}
+    todo = [s for s in sessions if s.meta.session_id not in kept]
+    fresh = extract(nlp, [ner_texts(s) for s in todo], batch_size) if todo else []
+    rows = list(kept.values()) + [
+        {
+            "session_id": s.meta.session_id,
+            "version": versions[s.meta.session_id],
+            "entities": json.dumps([e.__dict__ for e in found], ensure_ascii=False),
+        }
+        for s, found in zip(todo, fresh, strict=True)
+    ]
+    frame = pl.DataFrame(rows, schema=ENTITY_SCHEMA).sort("session_id")
+    if todo or frame.height != old.height:
+        write_atomic_with(cache, frame.write_parquet)
+    return {r["session_id"]: [Entity(**e) for e in json.loads(r["entities"])] for r in rows}, len(todo)
+
+
+def _vector_matches(
+    frame: pl.DataFrame,
+    sessions: list[Session],
+    index_store: IndexStore,
+    vector_store: VectorStore,
+    config: GraphConfig,
+) -> tuple[dict[str, list], dict[str, list]]:
+    """SIMILAR_TO targets per ticket session (by its problem description) and RESOLVED_BY articles per resolved
+    ticket (by its resolution), each with the best cosine similarity above its threshold."""
+    by_id = {s.meta.session_id: s for s in sessions}
+    tickets = frame.filter(pl.col("collection") == "tickets")
+    existing = vector_store.existing_collections()
+    similar: dict[str, list] = {}
+    resolved: dict[str, list] = {}
+    for chunk_type, collection, keep, target_of, threshold, out in (
+        ("description", "tickets", lambda s: True, _session_target, config.similarity_threshold, similar),
+        ("resolution", "knowledge_base", is_resolved, _kb_target, config.resolution_threshold, resolved),
+    ):
+        rows = tickets.filter(pl.col("chunk_type") == chunk_type).select("session_id", "embed_key").unique()
+        rows = [r for r in rows.iter_rows(named=True) if r["session_id"] in by_id and keep(by_id[r["session_id"]])]
+        if not rows or collection not in existing:
+            continue
+        vectors = index_store.vectors({r["embed_key"] for r in rows})
+        rows = [r for r in rows if r["embed_key"] in vectors]
+        if not rows:
+            continue
+        where = {"chunk_type": "description"} if collection == "tickets" else None
+        found = vector_store.collection(collection).query(
+            query_embeddings=[vectors[r["embed_key"]] for r in rows],
+            n_results=config.neighbours,
+            where=where,
+            include=["metadatas", "distances"],
+        )
+        for row, metadatas, distances in zip(rows, found["metadatas"], found["distances"], strict=True):
+            best: dict[str, float] = {}
+            for metadata, distance in zip(metadatas, distances, strict=True):
+                target = target_of(metadata)
+                similarity = 1.0 - float(distance)
+                if target and metadata.get("session_id") != row["session_id"] and similarity >= threshold:
+                    best[target] = max(best.get(target, 0.0), min(similarity, 1.0))
+            out.setdefault(row["session_id"], []).extend(sorted(best.items()))
+    return similar, resolved
+
+
+def _session_target(metadata: dict) -> str | None:
+    if not metadata.get("ref"):
+        return None
+    return session_node_id(metadata["source"], metadata["ref"], metadata["session_id"])
+
+
+def _kb_target(metadata: dict) -> str | None:
+    return f"kb_{metadata['kb_id']}" if metadata.get("kb_id") is not None else None
+
+
+def _reference(ticketportaal: Ticketportaal) -> tuple[Graph | None, list[dict]]:
+    """The reference graph (None when the portal is not configured) and the CIs, for the entity ruler."""
+    raw = Path(ticketportaal.raw_dir)
+    cis = read_jsonl(raw / "ticketportaal_cis.jsonl")
+    if not ticketportaal.configured:
+        return None, cis
+    tables = ticketportaal.run(fetch_reference, "ticketportaal users and categories")
+    articles = read_jsonl(raw / "ticketportaal_kb.jsonl")
+    return reference_graph(tables["users"], tables["categories"], articles, cis), cis
+
+
+def _completeness(connection, records: list[dict]) -> dict:
+    """Portal tickets of the run without their CREATED_BY edge, and ticket_ci_relations without AFFECTS 1.0."""
+    ids = [f"ticket_{r['ticket_id']}" for r in records]
+    present = set()
+    for start in range(0, len(ids), 500):
+        present |= {
+            (row.source_id, row.target_id, row.edge_type, float(row.confidence))
+            for row in connection.execute(
+                graph_edges.select()
+                .with_only_columns(
+                    graph_edges.c.source_id, graph_edges.c.target_id, graph_edges.c.edge_type, graph_edges.c.confidence
+                )
+                .where(graph_edges.c.source_id.in_(ids[start : start + 500]))
+                .where(graph_edges.c.edge_type.in_(["CREATED_BY", "AFFECTS"]))
+            )
+        }
+    created = {(s, t) for s, t, kind, _ in present if kind == "CREATED_BY"}
+    affects = {(s, t) for s, t, kind, c in present if kind == "AFFECTS" and c == 1.0}
+    missing_created = [
+        f"ticket_{r['ticket_id']}"
+        for r in records
+        if (f"ticket_{r['ticket_id']}", f"user_{r['user_id']}") not in created
+    ]
+    missing_affects = [
+        f"ticket_{r['ticket_id']}->ci_{ci['ci_id']}"
+        for r in records
+        for ci in r.get("configuration_items") or []
+        if (f"ticket_{r['ticket_id']}", f"ci_{ci['ci_id']}") not in affects
+    ]
+    return {"missing_created_by": missing_created[:50], "missing_affects": missing_affects[:50]}
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "graph_nodes",
+            group_name="graph",
+            kinds={"spacy", "sql"},
+            deps=[*SESSION_ASSETS, "ticketportaal_tickets_raw", chroma_collections, reference_collections],
+            description="Nodes of the knowledge graph: tickets and sessions, users and techs, customers, CIs, "
+            "KB articles, categories, departments and extracted entities (table graph_nodes).",
+        ),
+        dg.AssetSpec(
+            "graph_edges",
+            group_name="graph",
+            kinds={"sql"},
+            deps=["graph_nodes"],
+            description="Edges of the knowledge graph with confidence and how each was derived: CREATED_BY, "
+            "ASSIGNED_TO, BELONGS_TO, AFFECTS, MENTIONS, RESOLVED_BY, SIMILAR_TO (table graph_edges).",
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "ticket_edges_complete",
+            asset="graph_edges",
+            description="Every portal ticket has its CREATED_BY edge and every ticket_ci_relations row its "
+            "AFFECTS edge (confidence 1.0).",
+        )
+    ],
+    pool=GRAPH_POOL,
+    **DAILY,
+)
+def knowledge_graph(
+    context: dg.AssetExecutionContext,
+    config: GraphConfig,
+    session_store: SessionStore,
+    index_store: IndexStore,
+    vector_store: VectorStore,
+    ticketportaal: Ticketportaal,
+    graph_store: GraphStore,
+    entity_model: EntityModel,
+):
+    started = time.perf_counter()
+    days = context.partition_keys
+    reference, cis = _reference(ticketportaal)
+    names = known_names(cis)
+    nlp = entity_model.load()
+    nlp.add_pipe(RULER, before="ner").set_names(names, nlp)
+    nodes, edges, shared, records = {}, {}, {}, []
+    per_day, extracted = {}, 0
+    for day in days:
+        sessions = session_store.read_day(day)
+        portal = {f"ticket/{r['ticket_id']}": r for r in read_jsonl(tickets_dir(ticketportaal) / f"{day}.jsonl")}
+        records += [
+            portal[s.meta.source_ref]
+            for s in sessions
+            if s.meta.source_system.value == "ticketportaal" and s.meta.source_ref in portal
+        ]
+        cache = Path(graph_store.cache_dir) / f"{day}.parquet"
+        entities, done = _entities_for_day(sessions, cache, nlp, entity_model.model, names, entity_model.batch_size)
+        extracted += done
+        frame = index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA)
+        similar, resolved = _vector_matches(frame, sessions, index_store, vector_store, config)
+        day_graph = Graph()
+        for session in sessions:
+            record = (
+                portal.get(session.meta.source_ref) if session.meta.source_system.value == "ticketportaal" else None
+            )
+            graph = session_graph(
+                session,
+                record,
+                entities.get(session.meta.session_id, []),
+                names,
+                similar.get(session.meta.session_id, []),
+                resolved.get(session.meta.session_id, []),
+            )
+            day_graph.nodes |= graph.nodes
+            day_graph.shared |= graph.shared
+            day_graph.edges |= graph.edges
+        scope = day_scope(day)
+        nodes |= {k: (scope, n) for k, n in day_graph.nodes.items()}
+        edges |= {k: (scope, e) for k, e in day_graph.edges.items()}
+        shared |= day_graph.shared
+        per_day[day] = (len(sessions), day_graph, sum(len(v) for v in entities.values()))
+        context.log.info(f"{day}: {len(sessions)} sessions, {len(day_graph.edges)} edges, {done} sessions read by NER")
+    scopes = [day_scope(day) for day in days]
+    if reference is not None:
+        scopes.append(REFERENCE_SCOPE)
+        nodes |= {k: (REFERENCE_SCOPE, n) for k, n in reference.nodes.items()}
+        edges |= {k: (REFERENCE_SCOPE, e) for k, e in reference.edges.items()}
+    shared = {k: n for k, n in shared.items() if k not in nodes}
+
+    def write(connection):
+        added = graph_store.add_shared_nodes(connection, list(shared.values()))
+        node_counts = graph_store.sync_nodes(connection, scopes, nodes)
+        edge_counts = graph_store.sync_edges(connection, scopes, edges)
+        orphans = graph_store.remove_orphans(connection)
+        return added, node_counts, edge_counts, orphans, _completeness(connection, records)
+
+    graph_store.ensure_schema()
+    added, node_counts, edge_counts, orphans, missing = graph_store.run(write, "graph write")
+    for day, (count, day_graph, entity_count) in per_day.items():
+        context.add_asset_metadata(
+            {"dagster/row_count": len(day_graph.nodes), "sessions": count, "entities": entity_count},
+            asset_key="graph_nodes",
+            partition_key=day,
+        )
+        context.add_asset_metadata(
+            {"dagster/row_count": len(day_graph.edges), **day_graph.count_by_type()},
+            asset_key="graph_edges",
+            partition_key=day,
+        )
+    edge_types: dict[str, int] = {}
+    for _, edge in edges.values():
+        edge_types[edge.edge_type] = edge_types.get(edge.edge_type, 0) + 1
+    preview = [
+        {"source": e.source_id, "type": e.edge_type, "target": e.target_id, "confidence": round(e.confidence, 2)}
+        for _, e in sorted(edges.values(), key=lambda item: item[1].key)[:15]
+    ]
+    seconds = round(time.perf_counter() - started, 3)
+    common = {"store": graph_store.describe(), "scopes": len(scopes), "seconds": seconds}
+    complete = not missing["missing_created_by"] and not missing["missing_affects"]
+    if not complete:
+        raise dg.Failure(f"graph incomplete after writing: {missing}", metadata=missing)
+    context.log.info(
+        f"graph: nodes {node_counts}, edges {edge_counts}, {added} shared nodes added, {orphans} orphans removed"
+    )
+    yield dg.MaterializeResult(
+        asset_key="graph_nodes",
+        metadata={
+            **common,
+            "nodes_in_scopes": len(nodes),
+            "shared_nodes_added": added,
+            "orphans_removed": orphans,
+            "inserted": node_counts.inserted,
+            "updated": node_counts.updated,
+            "deleted": node_counts.deleted,
+            "sessions_read_by_ner": extracted,
+            "reference": "synced" if reference is not None else ticketportaal.describe(),
+            "model": entity_model.model,
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key="graph_edges",
+        metadata={
+            **common,
+            "edges_in_scopes": len(edges),
+            **{f"edges_{kind}": count for kind, count in sorted(edge_types.items())},
+            "inserted": edge_counts.inserted,
+            "updated": edge_counts.updated,
+            "deleted": edge_counts.deleted,
+            "rows_changed": node_counts.changed + edge_counts.changed + added + orphans,
+            "portal_tickets": len(records),
+            "preview": dg.MetadataValue.md(markdown_table(preview)),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="ticket_edges_complete",
+                asset_key="graph_edges",
+                passed=True,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={k: dg.MetadataValue.json(v) for k, v in missing.items()},
+            )
+        ],
+    )
+
+
+graph_assets = [knowledge_graph]
+GRAPH_KEYS = [dg.AssetKey("graph_nodes"), dg.AssetKey("graph_edges")]
+DERIVED_KEYS = [*INDEX_KEYS, *GRAPH_KEYS]  # what a changed day of sessions re-runs downstream

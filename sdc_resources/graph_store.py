@@ -1,0 +1,258 @@
+"""The knowledge graph's tables, compatible with the ticketportaal's AI module, and their idempotent sync.
+
+``graph_nodes(node_id, node_type, properties JSON, ...)`` and ``graph_edges(source_id, target_id,
+edge_type, confidence DECIMAL(3,2), properties JSON, ..., UNIQUE(source_id, target_id, edge_type))``
+as the portal has them, plus one column of SDC's own, ``sdc_scope``: the evidence a row was derived
+from (a day of sessions, or the reference tables). Syncing a scope inserts what is new, updates what
+changed, deletes what its evidence no longer supports and leaves every other row untouched. Nodes
+that many scopes point at (entities, customers) are shared: inserted once, removed when no edge is left.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from pydantic import Field
+from sqlalchemy.dialects import mysql, sqlite
+
+from sdc_resources.data_dir import default_data_path
+from sdc_resources.sql_database import SqlDatabase, database_from_env
+
+ENV_PREFIX = "SDC_GRAPH_DB"
+SHARED = "shared"
+BATCH = 500
+
+metadata = sa.MetaData()
+MYSQL = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"}
+graph_nodes = sa.Table(
+    "graph_nodes",
+    metadata,
+    sa.Column("node_id", sa.String(191), primary_key=True),
+    sa.Column("node_type", sa.String(50), nullable=False),
+    sa.Column("properties", sa.JSON),
+    sa.Column("created_at", sa.TIMESTAMP, nullable=False),
+    sa.Column("updated_at", sa.TIMESTAMP, nullable=False),
+    sa.Column("sdc_scope", sa.String(64), index=True),
+    **MYSQL,
+)
+graph_edges = sa.Table(
+    "graph_edges",
+    metadata,
+    sa.Column("edge_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source_id", sa.String(191), nullable=False),
+    sa.Column("target_id", sa.String(191), nullable=False, index=True),
+    sa.Column("edge_type", sa.String(50), nullable=False),
+    sa.Column("confidence", sa.Numeric(3, 2), nullable=False),
+    sa.Column("properties", sa.JSON),
+    sa.Column("created_at", sa.TIMESTAMP, nullable=False),
+    sa.Column("updated_at", sa.TIMESTAMP, nullable=False),
+    sa.Column("sdc_scope", sa.String(64), index=True),
+    sa.UniqueConstraint("source_id", "target_id", "edge_type", name="uq_graph_edge"),
+    **MYSQL,
+)
+
+
+@dataclass(frozen=True)
+class Node:
+    node_id: str
+    node_type: str
+    properties: dict
+
+
+@dataclass(frozen=True)
+class Edge:
+    source_id: str
+    target_id: str
+    edge_type: str
+    confidence: float
+    properties: dict
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.source_id, self.target_id, self.edge_type)
+
+
+@dataclass
+class SyncCounts:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+
+    @property
+    def changed(self) -> int:
+        return self.inserted + self.updated + self.deleted
+
+
+def confidence(value: float) -> Decimal:
+    """A confidence as DECIMAL(3,2) holds it."""
+    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _canonical(properties) -> str:
+    if isinstance(properties, str):  # a JSON column some drivers hand back unparsed
+        properties = json.loads(properties)
+    return json.dumps(properties or {}, sort_keys=True, ensure_ascii=False)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class GraphStore(SqlDatabase):
+    """Where the graph is written: MySQL/MariaDB (``SDC_GRAPH_DB_HOST`` ...) or, by default, a SQLite file."""
+
+    sqlite_path: str | None = Field(default_factory=lambda: str(default_data_path("graph", "graph.sqlite")))
+    cache_dir: str = Field(
+        default_factory=lambda: str(default_data_path("graph", "entities")),
+        description="Entities extracted per session, reused while a session and the CMDB names do not change.",
+    )
+
+    def ensure_schema(self) -> None:
+        metadata.create_all(self.engine())
+
+    def _upsert(self, table: sa.Table, keys: list[str], columns: list[str]):
+        if self.dialect == "mysql":
+            statement = mysql.insert(table)
+            return statement.on_duplicate_key_update({c: statement.inserted[c] for c in columns})
+        statement = sqlite.insert(table)
+        return statement.on_conflict_do_update(index_elements=keys, set_={c: statement.excluded[c] for c in columns})
+
+    def _insert_missing(self, table: sa.Table, keys: list[str]):
+        if self.dialect == "mysql":
+            return mysql.insert(table).prefix_with("IGNORE")
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
+
+    def sync_nodes(
+        self, connection: sa.Connection, scopes: list[str], nodes: dict[str, tuple[str, Node]]
+    ) -> SyncCounts:
+        """Make the nodes of ``scopes`` equal ``nodes`` (node_id → (scope, node))."""
+        existing = {
+            row.node_id: (row.sdc_scope, row.node_type, _canonical(row.properties))
+            for row in connection.execute(
+                sa.select(
+                    graph_nodes.c.node_id, graph_nodes.c.sdc_scope, graph_nodes.c.node_type, graph_nodes.c.properties
+                ).where(graph_nodes.c.sdc_scope.in_(scopes))
+            )
+        }
+        counts, now, rows = SyncCounts(), _now(), []
+        for node_id, (scope, node) in nodes.items():
+            wanted = (scope, node.node_type, _canonical(node.properties))
+            if existing.get(node_id) == wanted:
+                continue
+            counts.updated += node_id in existing
+            counts.inserted += node_id not in existing
+            rows.append(
+                {
+                    "node_id": node_id,
+                    "node_type": node.node_type,
+                    "properties": node.properties,
+                    "sdc_scope": scope,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        self._write(
+            connection,
+            self._upsert(graph_nodes, ["node_id"], ["node_type", "properties", "sdc_scope", "updated_at"]),
+            rows,
+        )
+        gone = [node_id for node_id in existing if node_id not in nodes]
+        for start in range(0, len(gone), BATCH):
+            connection.execute(sa.delete(graph_nodes).where(graph_nodes.c.node_id.in_(gone[start : start + BATCH])))
+        counts.deleted = len(gone)
+        return counts
+
+    def add_shared_nodes(self, connection: sa.Connection, nodes: list[Node]) -> int:
+        """Insert shared nodes that do not exist yet (any scope); existing ones are left as they are."""
+        present = set()
+        ids = [n.node_id for n in nodes]
+        for start in range(0, len(ids), BATCH):
+            part = ids[start : start + BATCH]
+            present |= set(
+                connection.execute(sa.select(graph_nodes.c.node_id).where(graph_nodes.c.node_id.in_(part))).scalars()
+            )
+        now = _now()
+        rows = [
+            {
+                "node_id": n.node_id,
+                "node_type": n.node_type,
+                "properties": n.properties,
+                "sdc_scope": SHARED,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n in nodes
+            if n.node_id not in present
+        ]
+        self._write(connection, self._insert_missing(graph_nodes, ["node_id"]), rows)
+        return len(rows)
+
+    def sync_edges(
+        self, connection: sa.Connection, scopes: list[str], edges: dict[tuple, tuple[str, Edge]]
+    ) -> SyncCounts:
+        """Make the edges of ``scopes`` equal ``edges`` ((source, target, type) → (scope, edge))."""
+        existing = {
+            (row.source_id, row.target_id, row.edge_type): (
+                row.edge_id,
+                row.sdc_scope,
+                Decimal(row.confidence),
+                _canonical(row.properties),
+            )
+            for row in connection.execute(sa.select(graph_edges).where(graph_edges.c.sdc_scope.in_(scopes)))
+        }
+        counts, now, rows = SyncCounts(), _now(), []
+        for key, (scope, edge) in edges.items():
+            old = existing.get(key)
+            wanted = (scope, confidence(edge.confidence), _canonical(edge.properties))
+            if old is not None and old[1:] == wanted:
+                continue
+            counts.updated += old is not None
+            counts.inserted += old is None
+            rows.append(
+                {
+                    "source_id": edge.source_id,
+                    "target_id": edge.target_id,
+                    "edge_type": edge.edge_type,
+                    "confidence": wanted[1],
+                    "properties": edge.properties,
+                    "sdc_scope": scope,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        self._write(
+            connection,
+            self._upsert(
+                graph_edges,
+                ["source_id", "target_id", "edge_type"],
+                ["confidence", "properties", "sdc_scope", "updated_at"],
+            ),
+            rows,
+        )
+        gone = [old[0] for key, old in existing.items() if key not in edges]
+        for start in range(0, len(gone), BATCH):
+            connection.execute(sa.delete(graph_edges).where(graph_edges.c.edge_id.in_(gone[start : start + BATCH])))
+        counts.deleted = len(gone)
+        return counts
+
+    def remove_orphans(self, connection: sa.Connection) -> int:
+        """Delete shared nodes no edge points at or from any more."""
+        linked = sa.union(sa.select(graph_edges.c.source_id), sa.select(graph_edges.c.target_id)).subquery()
+        orphaned = sa.select(graph_nodes.c.node_id).where(
+            graph_nodes.c.sdc_scope == SHARED, graph_nodes.c.node_id.not_in(sa.select(linked.c[0]))
+        )
+        ids = list(connection.execute(orphaned).scalars())
+        for start in range(0, len(ids), BATCH):
+            connection.execute(sa.delete(graph_nodes).where(graph_nodes.c.node_id.in_(ids[start : start + BATCH])))
+        return len(ids)
+
+    @staticmethod
+    def _write(connection: sa.Connection, statement, rows: list[dict]) -> None:
+        for start in range(0, len(rows), BATCH):
+            connection.execute(statement, rows[start : start + BATCH])
+
+
+def graph_store_from_env() -> GraphStore:
+    return GraphStore(**database_from_env(ENV_PREFIX, sqlite_default=str(default_data_path("graph", "graph.sqlite"))))

@@ -1,0 +1,102 @@
+"""The knowledge graph built from the portal on the real MariaDB, through the index, into MariaDB tables."""
+
+from decimal import Decimal
+
+import dagster as dg
+import sqlalchemy as sa
+
+from sdc_assets.graph.assets import graph_assets
+from sdc_assets.index.assets import daily_index_assets
+from sdc_assets.partitions import partition_range_tags
+from sdc_assets.ticketportaal.assets import ticketportaal_sessions, ticketportaal_tickets_raw
+from sdc_resources.ticketportaal_schema import ticket_ci_relations, tickets
+from sdc_tests.graph.flow import graph_resources, read_graph, run_metadata, snapshot, sync
+
+ONE = Decimal("1.00")
+
+
+def test_the_portal_becomes_nodes_and_edges_with_confidences(index_resources, ticketportaal, mariadb_graph):
+    resources = graph_resources(index_resources, ticketportaal, mariadb_graph)
+    with dg.instance_for_test() as instance:
+        result = sync(resources, instance)
+    nodes, edges = read_graph(mariadb_graph)
+
+    assert {n for n, p in nodes.items() if p["type"] == "ticket"} == {f"ticket_{i}" for i in range(1, 6)}
+    assert {n: p["type"] for n, p in nodes.items() if n.startswith("user_")} == {
+        "user_1": "user", "user_2": "tech", "user_3": "tech", "user_4": "user"
+    }  # fmt: skip
+    assert {n for n in nodes if n.startswith("ci_")} == {"ci_1", "ci_2", "ci_3", "ci_5"}  # CI 4 is written off
+    assert {n for n in nodes if n.startswith("kb_")} == {"kb_1", "kb_2"}  # KB 3 is not published
+    assert {n for n in nodes if n.startswith("category_")} == {f"category_{i}" for i in range(1, 5)}
+    assert nodes["department_financien"] == {"type": "department", "name": "Financiën"}
+    assert nodes["ticket_1"]["ticket_number"] == "KK-2025-0001" and nodes["ticket_1"]["status"] == "closed"
+
+    # Stated relations: 1.0, every ticket its CREATED_BY, every ticket_ci_relations row its AFFECTS.
+    assert {(s, t) for s, kind, t in edges if kind == "CREATED_BY" and s.startswith("ticket_")} == {
+        ("ticket_1", "user_1"), ("ticket_2", "user_4"), ("ticket_3", "user_1"), ("ticket_4", "user_1"),
+        ("ticket_5", "user_4"),
+    }  # fmt: skip
+    assert edges[("ticket_1", "ASSIGNED_TO", "user_2")] == ONE
+    assert edges[("ticket_2", "BELONGS_TO", "category_4")] == ONE
+    for pair in (("ticket_1", "ci_2"), ("ticket_4", "ci_1"), ("ticket_4", "ci_3")):
+        assert edges[(pair[0], "AFFECTS", pair[1])] == ONE
+    assert edges[("kb_1", "CREATED_BY", "user_2")] == ONE and edges[("kb_1", "BELONGS_TO", "category_1")] == ONE
+    assert edges[("ci_1", "BELONGS_TO", "department_financien")] == ONE
+
+    # Read from text: lower confidence.
+    assert edges[("ticket_3", "AFFECTS", "ci_2")] == Decimal("0.80")  # names PRN-FIN-01, no relation row
+    assert edges[("ticket_1", "MENTIONS", "entity_hostname_prn-fin-01")] == Decimal("0.95")
+    assert edges[("ticket_2", "MENTIONS", "entity_email_anouk-devries-kruitkramer-nl")] == Decimal("0.90")
+    assert edges[("ticket_4", "MENTIONS", "entity_ip-address_10-0-12-45")] == Decimal("0.90")
+    assert edges[("ticket_3", "MENTIONS", "entity_ticket-number_kk-2025-0001")] == Decimal("0.90")
+    assert edges[("ticket_4", "MENTIONS", "entity_product_microsoft-365-apps-for-business")] == Decimal("0.95")
+    assert all(c < ONE for (_, kind, _), c in edges.items() if kind == "MENTIONS")
+
+    # Vector-derived: the two printer tickets are similar both ways, and nothing else crosses 0.75.
+    similar = {(s, t): c for (s, kind, t), c in edges.items() if kind == "SIMILAR_TO"}
+    assert set(similar) == {("ticket_1", "ticket_3"), ("ticket_3", "ticket_1")}
+    assert all(Decimal("0.75") <= c <= ONE for c in similar.values())
+    resolved = {(s, t) for s, kind, t in edges if kind == "RESOLVED_BY"}
+    assert resolved == {("ticket_1", "kb_1"), ("ticket_3", "kb_1"), ("ticket_4", "kb_2")}  # not the open ticket 2
+
+    summary = run_metadata(result, "graph_edges")
+    assert summary["edges_CREATED_BY"] == 7 and summary["edges_SIMILAR_TO"] == 2
+    assert summary["portal_tickets"] == 5
+    assert run_metadata(result, "graph_nodes")["sessions_read_by_ner"] == 5
+
+
+def test_a_second_sync_changes_no_row_and_vanished_evidence_removes_its_edges(
+    index_resources, ticketportaal, mariadb_graph
+):
+    resources = graph_resources(index_resources, ticketportaal, mariadb_graph)
+    with dg.instance_for_test() as instance:
+        sync(resources, instance)
+        before = snapshot(mariadb_graph)
+        chroma = {c.name: c.count() for c in index_resources["vector_store"].client().list_collections()}
+
+        again = sync(resources, instance)
+        assert run_metadata(again, "graph_edges")["rows_changed"] == 0
+        assert run_metadata(again, "graph_nodes")["sessions_read_by_ner"] == 0
+        assert snapshot(mariadb_graph) == before
+        assert {c.name: c.count() for c in index_resources["vector_store"].client().list_collections()} == chroma
+
+        with ticketportaal.connect() as connection:
+            connection.execute(sa.delete(ticket_ci_relations).where(ticket_ci_relations.c.relation_id == 3))
+            connection.execute(
+                sa.update(tickets).where(tickets.c.ticket_id == 2).values(description="Ik kan niet meer inloggen.")
+            )
+        changed = dg.materialize(
+            [ticketportaal_tickets_raw, ticketportaal_sessions, *daily_index_assets, *graph_assets],
+            resources=resources,
+            instance=instance,
+            tags=partition_range_tags("2025-03-10", "2025-03-11"),
+        )
+        assert changed.success
+    nodes, edges = read_graph(mariadb_graph)
+    # The relation row is gone; the CI's product name in the description still says so, with less certainty.
+    assert edges[("ticket_4", "AFFECTS", "ci_3")] == Decimal("0.60") and edges[("ticket_4", "AFFECTS", "ci_1")] == ONE
+    assert ("ticket_2", "MENTIONS", "entity_email_anouk-devries-kruitkramer-nl") not in edges
+    assert "entity_email_anouk-devries-kruitkramer-nl" not in nodes  # no edge left: the entity goes too
+    assert "user_4" in nodes and ("ticket_5", "CREATED_BY", "user_4") in edges  # other days untouched
+    summary = run_metadata(changed, "graph_edges")
+    assert summary["updated"] == 1 and summary["deleted"] >= 1

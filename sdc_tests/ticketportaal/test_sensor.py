@@ -1,0 +1,58 @@
+"""The ticketportaal update sensor over ticks, against the real MariaDB."""
+
+import json
+from datetime import datetime
+
+import dagster as dg
+import sqlalchemy as sa
+
+from sdc_assets.ticketportaal.sensors import REFERENCE_KEYS, TICKET_KEYS, ticketportaal_update_sensor
+from sdc_resources.ticketportaal import Ticketportaal
+from sdc_resources.ticketportaal_schema import knowledge_base, load_rows
+
+
+def tick(portal: Ticketportaal, cursor: str | None):
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"ticketportaal": portal})
+        return ticketportaal_update_sensor(context)
+
+
+def ranges(result) -> list[tuple[str, str]]:
+    return [
+        (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+        for r in result.run_requests
+        if r.asset_selection == TICKET_KEYS
+    ]
+
+
+def test_changed_tickets_rerun_their_creation_days_and_the_cursor_follows(ticketportaal):
+    cursor = json.dumps({"tickets": "2025-03-11T12:00:00+00:00"})
+    first = tick(ticketportaal, cursor)
+    assert ranges(first) == [("2025-03-11", "2025-03-12")]  # tickets 4 and 5 changed after noon on the 11th
+    assert [r.asset_selection for r in first.run_requests if r.asset_selection == REFERENCE_KEYS]  # first look
+    state = json.loads(first.cursor)
+    assert state["tickets"] == "2025-03-12T11:00:00+00:00"
+
+    quiet = tick(ticketportaal, first.cursor)
+    assert quiet.run_requests == [] and json.loads(quiet.cursor) == state
+
+    with ticketportaal.connect() as connection:
+        load_rows(connection, {"ticket_comments": [
+            dict(comment_id=50, ticket_id=1, user_id=1, comment="Weer kapot", created_at=datetime(2025, 3, 14, 8))
+        ]})  # fmt: skip
+        connection.execute(sa.update(knowledge_base).where(knowledge_base.c.kb_id == 1).values(is_published=False))
+    late = tick(ticketportaal, quiet.cursor)
+    assert ranges(late) == [("2025-03-10", "2025-03-10")]  # a comment re-runs the ticket's creation day
+    assert [r.asset_selection for r in late.run_requests][1:] == [REFERENCE_KEYS]  # an article was unpublished
+    assert json.loads(late.cursor)["tickets"] == "2025-03-14T08:00:00+00:00"
+
+
+def test_an_unreachable_database_keeps_the_cursor(data_dir):
+    down = Ticketportaal(host="127.0.0.1", port=1, user="root", database="x", retries=0, connect_timeout=2)
+    result = tick(down, json.dumps({"tickets": "2025-03-11T12:00:00+00:00"}))
+    assert isinstance(result, dg.SkipReason) and "cursor kept at 2025-03-11T12:00:00+00:00" in result.skip_message
+
+
+def test_not_configured_skips_with_the_reason(data_dir):
+    result = tick(Ticketportaal(), None)
+    assert isinstance(result, dg.SkipReason) and "TICKETPORTAAL_HOST" in result.skip_message
