@@ -168,7 +168,7 @@ def measure(sessions: int) -> dict:
         texts = {}
         for day in days_between(first, last):
             frame = index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA)
-            texts.update(zip(frame["embed_key"], frame["text"], strict=True))
+            texts.update(zip(frame["embed_key"], frame["embed_text"], strict=True))
         bare_texts = [normalize(t) for t in texts.values()]
         started = time.perf_counter()
         embedder.encode(bare_texts)

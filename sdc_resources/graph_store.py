@@ -2,12 +2,14 @@
 
 ``graph_nodes(node_id, node_type, properties JSON, ...)`` and ``graph_edges(source_id, target_id,
 edge_type, confidence DECIMAL(3,2), properties JSON, ..., UNIQUE(source_id, target_id, edge_type))``
-as the portal has them, plus one column of SDC's own, ``sdc_scope``: the evidence a row was derived
-from (a day of sessions, or the reference tables). Syncing a scope inserts what is new, updates what
-changed, deletes what its evidence no longer supports and leaves every other row untouched. Nodes
-that many scopes point at (entities, customers) are shared: inserted once, removed when no edge is left.
+as the portal has them, plus two columns of SDC's own: ``sdc_scope``, the evidence a row was derived
+from (a day of sessions, or the reference tables), and ``sdc_hash``, a digest of what the row says.
+Syncing a scope inserts what is new, updates what changed, deletes what its evidence no longer
+supports and leaves every other row untouched. Nodes that many scopes point at (entities, customers)
+are shared: inserted once, removed when no edge is left.
 """
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +37,7 @@ graph_nodes = sa.Table(
     sa.Column("created_at", sa.TIMESTAMP, nullable=False),
     sa.Column("updated_at", sa.TIMESTAMP, nullable=False),
     sa.Column("sdc_scope", sa.String(64), index=True),
+    sa.Column("sdc_hash", sa.String(16)),
     **MYSQL,
 )
 graph_edges = sa.Table(
@@ -49,6 +52,7 @@ graph_edges = sa.Table(
     sa.Column("created_at", sa.TIMESTAMP, nullable=False),
     sa.Column("updated_at", sa.TIMESTAMP, nullable=False),
     sa.Column("sdc_scope", sa.String(64), index=True),
+    sa.Column("sdc_hash", sa.String(16)),
     sa.UniqueConstraint("source_id", "target_id", "edge_type", name="uq_graph_edge"),
     **MYSQL,
 )
@@ -90,10 +94,10 @@ def confidence(value: float) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _canonical(properties) -> str:
-    if isinstance(properties, str):  # a JSON column some drivers hand back unparsed
-        properties = json.loads(properties)
-    return json.dumps(properties or {}, sort_keys=True, ensure_ascii=False)
+def _hash(columns: dict) -> str:
+    """What a row says besides its key and times, in 16 hex digits: compared instead of the row itself."""
+    canonical = json.dumps(columns, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def _now() -> datetime:
@@ -128,41 +132,11 @@ class GraphStore(SqlDatabase):
         self, connection: sa.Connection, scopes: list[str], nodes: dict[str, tuple[str, Node]]
     ) -> SyncCounts:
         """Make the nodes of ``scopes`` equal ``nodes`` (node_id → (scope, node))."""
-        existing = {
-            row.node_id: (row.sdc_scope, row.node_type, _canonical(row.properties))
-            for row in connection.execute(
-                sa.select(
-                    graph_nodes.c.node_id, graph_nodes.c.sdc_scope, graph_nodes.c.node_type, graph_nodes.c.properties
-                ).where(graph_nodes.c.sdc_scope.in_(scopes))
-            )
+        desired = {
+            (node_id,): (scope, {"node_id": node_id, "node_type": node.node_type, "properties": node.properties})
+            for node_id, (scope, node) in nodes.items()
         }
-        counts, now, rows = SyncCounts(), _now(), []
-        for node_id, (scope, node) in nodes.items():
-            wanted = (scope, node.node_type, _canonical(node.properties))
-            if existing.get(node_id) == wanted:
-                continue
-            counts.updated += node_id in existing
-            counts.inserted += node_id not in existing
-            rows.append(
-                {
-                    "node_id": node_id,
-                    "node_type": node.node_type,
-                    "properties": node.properties,
-                    "sdc_scope": scope,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-        self._write(
-            connection,
-            self._upsert(graph_nodes, ["node_id"], ["node_type", "properties", "sdc_scope", "updated_at"]),
-            rows,
-        )
-        gone = [node_id for node_id in existing if node_id not in nodes]
-        for start in range(0, len(gone), BATCH):
-            connection.execute(sa.delete(graph_nodes).where(graph_nodes.c.node_id.in_(gone[start : start + BATCH])))
-        counts.deleted = len(gone)
-        return counts
+        return self._sync_scoped(connection, graph_nodes, ["node_id"], scopes, desired)
 
     def add_shared_nodes(self, connection: sa.Connection, nodes: list[Node]) -> int:
         """Insert shared nodes that do not exist yet (any scope); existing ones are left as they are."""
@@ -193,47 +167,50 @@ class GraphStore(SqlDatabase):
         self, connection: sa.Connection, scopes: list[str], edges: dict[tuple, tuple[str, Edge]]
     ) -> SyncCounts:
         """Make the edges of ``scopes`` equal ``edges`` ((source, target, type) → (scope, edge))."""
-        existing = {
-            (row.source_id, row.target_id, row.edge_type): (
-                row.edge_id,
-                row.sdc_scope,
-                Decimal(row.confidence),
-                _canonical(row.properties),
-            )
-            for row in connection.execute(sa.select(graph_edges).where(graph_edges.c.sdc_scope.in_(scopes)))
-        }
-        counts, now, rows = SyncCounts(), _now(), []
-        for key, (scope, edge) in edges.items():
-            old = existing.get(key)
-            wanted = (scope, confidence(edge.confidence), _canonical(edge.properties))
-            if old is not None and old[1:] == wanted:
-                continue
-            counts.updated += old is not None
-            counts.inserted += old is None
-            rows.append(
+        desired = {
+            key: (
+                scope,
                 {
                     "source_id": edge.source_id,
                     "target_id": edge.target_id,
                     "edge_type": edge.edge_type,
-                    "confidence": wanted[1],
+                    "confidence": confidence(edge.confidence),
                     "properties": edge.properties,
-                    "sdc_scope": scope,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                },
             )
-        self._write(
-            connection,
-            self._upsert(
-                graph_edges,
-                ["source_id", "target_id", "edge_type"],
-                ["confidence", "properties", "sdc_scope", "updated_at"],
-            ),
-            rows,
-        )
-        gone = [old[0] for key, old in existing.items() if key not in edges]
+            for key, (scope, edge) in edges.items()
+        }
+        return self._sync_scoped(connection, graph_edges, ["source_id", "target_id", "edge_type"], scopes, desired)
+
+    def _sync_scoped(
+        self, connection: sa.Connection, table: sa.Table, keys: list[str], scopes: list[str], desired: dict
+    ) -> SyncCounts:
+        """Upsert the rows of ``desired`` (key → (scope, columns)) whose scope or digest differ from the stored
+        row's, and delete the rows of ``scopes`` that ``desired`` no longer has."""
+        primary = next(iter(table.primary_key.columns))
+        existing = {
+            tuple(row[:-3]): tuple(row[-3:])
+            for row in connection.execute(
+                sa.select(*(table.c[k] for k in keys), primary, table.c.sdc_scope, table.c.sdc_hash).where(
+                    table.c.sdc_scope.in_(scopes)
+                )
+            )
+        }
+        counts, now, rows = SyncCounts(), _now(), []
+        for key, (scope, columns) in desired.items():
+            digest = _hash(columns)
+            old = existing.get(key)
+            if old is not None and old[1:] == (scope, digest):
+                continue
+            counts.updated += old is not None
+            counts.inserted += old is None
+            rows.append({**columns, "sdc_scope": scope, "sdc_hash": digest, "created_at": now, "updated_at": now})
+        if rows:
+            updated = [c for c in rows[0] if c not in (*keys, "created_at")]
+            self._write(connection, self._upsert(table, keys, updated), rows)
+        gone = [old[0] for key, old in existing.items() if key not in desired]
         for start in range(0, len(gone), BATCH):
-            connection.execute(sa.delete(graph_edges).where(graph_edges.c.edge_id.in_(gone[start : start + BATCH])))
+            connection.execute(sa.delete(table).where(primary.in_(gone[start : start + BATCH])))
         counts.deleted = len(gone)
         return counts
 

@@ -219,3 +219,27 @@ def ner_texts(session: Session, limit: int = 20_000) -> tuple[str, str]:
     rest = [s.text for s in session.segments if s.kind not in primary_kinds and s.kind != SegmentKind.CONNECTION]
     rest += session.context.machine_names
     return "\n".join(p for p in primary if p)[:limit], "\n".join(rest)[:limit]
+
+
+def portal_ticket(session: Session) -> bool:
+    return session.meta.source_system.value == "ticketportaal"
+
+
+def day_graph(
+    sessions: list[Session],
+    portal: dict[str, dict],
+    entities: dict[str, list[Entity]],
+    names: dict[str, KnownName],
+    similar: dict[str, list[tuple[str, float]]],
+    resolved: dict[str, list[tuple[str, float]]],
+) -> Graph:
+    """The graph of a day's sessions: each session's graph (``portal``: ticket records by source_ref), merged."""
+    graph = Graph()
+    for session in sessions:
+        sid = session.meta.session_id
+        record = portal.get(session.meta.source_ref) if portal_ticket(session) else None
+        part = session_graph(session, record, entities.get(sid, []), names, similar.get(sid, []), resolved.get(sid, []))
+        graph.nodes |= part.nodes
+        graph.shared |= part.shared
+        graph.edges |= part.edges
+    return graph

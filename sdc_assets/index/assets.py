@@ -23,7 +23,7 @@ from sdc_resources.session_store import SessionStore
 from sdc_resources.ticketportaal import Ticketportaal
 from sdc_resources.vector_store import VectorStore
 
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
 # The index steps of concurrent runs write the same day files: the pool (limit 1 in dagster.yaml) serializes them.
 INDEX_POOL = "sdc_index"
 ENCODE_WINDOW = 4096
@@ -34,6 +34,7 @@ CHUNK_SCHEMA = {
     "collection": pl.String,
     "chunk_type": pl.String,
     "text": pl.String,
+    "embed_text": pl.String,
     "embed_key": pl.String,
     "metadata": pl.String,
     "session_version": pl.String,
@@ -64,7 +65,8 @@ def chunk_frame(pieces: list[Chunk], source: str, collection: str, embedder: Emb
             "collection": collection,
             "chunk_type": c.chunk_type,
             "text": c.text,
-            "embed_key": embed_key(embedder.model_id, c.text),
+            "embed_text": c.embed_text or c.text,
+            "embed_key": embed_key(embedder.model_id, c.embed_text or c.text),
             "metadata": json.dumps(c.metadata, sort_keys=True, ensure_ascii=False),
             "session_version": version,
         }
@@ -129,7 +131,7 @@ def embed_missing(frames: list[pl.DataFrame], index_store: IndexStore, embedder:
     A text that cannot be embedded fails the step with the ids of the chunks that carry it."""
     texts: dict[str, str] = {}
     for frame in frames:
-        texts.update(zip(frame["embed_key"], frame["text"], strict=True))
+        texts.update(zip(frame["embed_key"], frame["embed_text"], strict=True))
     cached = index_store.cached_keys(texts)
     pending = [key for key in texts if key not in cached]
     log.info(f"{len(texts)} distinct chunk texts, {len(pending)} to embed with {embedder.model_id}")

@@ -27,6 +27,7 @@ _WHITESPACE = re.compile(r"\s+")
 TURN_KINDS_SKIPPED = {SegmentKind.CONNECTION}
 FIELD_KEYS = ("fields", "properties")
 CI_KEYS = ("configuration_items",)
+TURN_CHUNKS = ("turn", "comment")
 HEADER_ATTRIBUTES = ("ticket_number", "status", "priority", "category", "problem_type", "ticket_type")
 
 
@@ -39,6 +40,9 @@ class Chunk:
     chunk_type: str
     text: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    embed_text: str = ""
+    """What is embedded when not the whole text: a turn's words without its author-and-time line, so that
+    the same words said twice share one vector (who and when stay in the text and the metadata)."""
 
 
 def normalize(text: str) -> str:
@@ -212,6 +216,7 @@ def chunk_session(
                     session_id=meta.session_id,
                     chunk_type=chunk_type,
                     text=f"{prefix}\n{piece}" if prefix else piece,
+                    embed_text=piece if chunk_type in TURN_CHUNKS else "",
                     metadata={**base, **extra, "chunk_type": chunk_type},
                 )
             )

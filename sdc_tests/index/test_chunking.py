@@ -111,3 +111,12 @@ def test_embed_key_ignores_whitespace_and_unicode_form_but_not_the_model():
     assert embed_key("m", "Café  Het\nHoekje ") == embed_key("m", "Cafe\u0301 Het Hoekje")
     assert embed_key("m", "Café") != embed_key("other", "Café")
     assert embed_key("m", "Café") != embed_key("m", "Cafe")
+
+
+def test_a_turn_embeds_its_words_without_who_and_when_so_repeats_share_a_vector():
+    session = _ticket()
+    comments = [c for c in chunk_session(session) if c.chunk_type == "comment"]
+    assert comments[0].text.startswith("Priya (tech), 2025-03-10 09:05:\n")
+    assert comments[0].embed_text == "Nieuw profiel aangemaakt."
+    header = chunk_session(session)[0]
+    assert header.embed_text == ""  # the whole text is embedded
