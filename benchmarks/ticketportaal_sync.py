@@ -36,7 +36,7 @@ from sdc_assets.ticketportaal.assets import (
     ticketportaal_sessions,
     ticketportaal_tickets_raw,
 )
-from sdc_resources.embedder import Embedder
+from sdc_resources.embedder import BACKENDS, Embedder
 from sdc_resources.entity_model import EntityModel
 from sdc_resources.graph_store import GraphStore
 from sdc_resources.index_store import IndexStore
@@ -261,7 +261,7 @@ def _sync(resources: dict, first: str, last: str) -> dict:
     return {"seconds": round(time.perf_counter() - started, 2), "stages": stages, **figures}
 
 
-def measure(tickets: int) -> dict:
+def measure(tickets: int, backend: str | None = None) -> dict:
     rng = random.Random(7)
     rows = portal_rows(tickets, rng)
     portal_db, graph_db = _scratch("sdc_bench_portal"), _scratch("sdc_bench_graph")
@@ -274,7 +274,7 @@ def measure(tickets: int) -> dict:
             create_schema(portal.engine())
             with portal.connect() as connection:
                 load_rows(connection, rows)
-            embedder = Embedder(models_dir=str(root / "models"))
+            embedder = Embedder(models_dir=str(root / "models"), **({"backend": backend} if backend else {}))
             embedder.encode(["warm-up: the model loads before the clock starts"])
             resources = {
                 "ticketportaal": portal,
@@ -308,9 +308,10 @@ def measure(tickets: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1000, help="synthetic tickets (default 1000)")
+    parser.add_argument("--backend", choices=BACKENDS, help="embedding backend (default: SDC_EMBED_BACKEND or onnx)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     args = parser.parse_args()
-    f = measure(args.tickets)
+    f = measure(args.tickets, args.backend)
     if args.json:
         print(json.dumps(f, indent=2))
         return

@@ -45,3 +45,17 @@ def days_between(first: str, last: str) -> list[str]:
 def partition_range_tags(first: str, last: str) -> dict[str, str]:
     """Run tags that make one run materialize every day from ``first`` to ``last``."""
     return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+
+
+def range_run_requests(
+    days: Iterable[str], source: str, version: str, asset_selection: list[dg.AssetKey]
+) -> list[dg.RunRequest]:
+    """One run per contiguous range of ``days``, keyed by source, range and ``version`` (what changed)."""
+    return [
+        dg.RunRequest(
+            run_key=f"{source}:{first}..{last}:{version}",
+            asset_selection=asset_selection,
+            tags={**partition_range_tags(first, last), "sdc/trigger": f"{source}_update"},
+        )
+        for first, last in contiguous_ranges(days)
+    ]

@@ -13,7 +13,7 @@ from sdc_assets.file_drop.sources import FILE_SOURCES, FileSource
 from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.model import Session
-from sdc_assets.sessions.writing import PREVIEW_ROWS, sessions_check_result, sessions_check_spec, write_session_day
+from sdc_assets.sessions.writing import PREVIEW_ROWS, sessions_check_spec, sessions_result, write_session_day
 from sdc_resources.atomic import write_atomic_with
 from sdc_resources.file_drop import FileDrop
 from sdc_resources.session_store import SessionStore
@@ -151,13 +151,7 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
             sessions, failures = build_sessions(source, frame) if frame.height else ([], [])
             quarantine = file_drop.quarantine_dir / source.name / f"sessions-{day}.jsonl"
             invalid += write_session_day(context, session_store, source.name, day, sessions, failures, quarantine)
-        return dg.MaterializeResult(
-            metadata={
-                "days_in_run": len(context.partition_keys),
-                "seconds": round(time.perf_counter() - started, 3),
-            },
-            check_results=[sessions_check_result(invalid)],
-        )
+        return sessions_result(context, started, invalid)
 
     return [raw_asset, sessions_asset]
 

@@ -34,7 +34,7 @@ from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.model import Session
 from sdc_assets.ticketportaal.assets import tickets_dir
 from sdc_assets.ticketportaal.queries import fetch_reference
-from sdc_resources.atomic import write_atomic_with
+from sdc_resources.atomic import write_atomic, write_atomic_with
 from sdc_resources.entity_model import EntityModel
 from sdc_resources.graph_store import GraphStore, graph_edges
 from sdc_resources.index_store import IndexStore
@@ -87,6 +87,32 @@ def _entities_for_day(
     if todo or frame.height != old.height:
         write_atomic_with(cache, frame.write_parquet)
     return {r["session_id"]: [Entity(**e) for e in json.loads(r["entities"])] for r in rows}, len(todo)
+
+
+def _index_state(frame: pl.DataFrame, sessions: list[Session], index_store: IndexStore, config: GraphConfig) -> str:
+    """Everything vector matches depend on: the query chunks, which tickets are resolved, the settings, and the
+    records of what Chroma holds (rewritten only when Chroma changes)."""
+    queries = frame.filter(pl.col("chunk_type").is_in(["description", "resolution"])).select(
+        "session_id", "chunk_type", "embed_key"
+    )
+    records = sorted(index_store.indexed_path("x").parent.glob("*.parquet"))
+    state = [
+        sorted(queries.iter_rows()),
+        sorted(s.meta.session_id for s in sessions if is_resolved(s)),
+        config.model_dump(),
+        [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in records],
+    ]
+    return hashlib.sha256(json.dumps(state).encode()).hexdigest()
+
+
+def _cached_matches(cache: Path, frame, sessions, index_store, vector_store, config) -> tuple[dict, dict]:
+    """:func:`_vector_matches`, answered from ``cache`` while the index state it was computed on holds."""
+    state = _index_state(frame, sessions, index_store, config)
+    if cache.exists() and (stored := json.loads(cache.read_text()))["state"] == state:
+        return stored["similar"], stored["resolved"]
+    similar, resolved = _vector_matches(frame, sessions, index_store, vector_store, config)
+    write_atomic(cache, json.dumps({"state": state, "similar": similar, "resolved": resolved}).encode())
+    return similar, resolved
 
 
 def _vector_matches(
@@ -257,7 +283,8 @@ def knowledge_graph(
         mark = time.perf_counter()
         frame = pl.concat([index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA) for day in window])
         every = [s for sessions, *_ in inputs.values() for s in sessions]
-        similar, resolved = _vector_matches(frame, every, index_store, vector_store, config)
+        cache = Path(graph_store.cache_dir) / f"matches-{window[0]}-{window[-1]}.json"
+        similar, resolved = _cached_matches(cache, frame, every, index_store, vector_store, config)
         timings["vector_matches"] += time.perf_counter() - mark
         for day, (sessions, portal, entities, done) in inputs.items():
             graph = day_graph(sessions, portal, entities, names, similar, resolved)
@@ -327,6 +354,9 @@ def knowledge_graph(
             "deleted": node_counts.deleted,
             "sessions_read_by_ner": extracted,
             "reference": "synced" if reference is not None else ticketportaal.describe(),
+            "kb_articles": sum(1 for _, n in nodes.values() if n.node_type == "kb_article"),
+            "configuration_items": sum(1 for _, n in nodes.values() if n.node_type == "ci"),
+            "entities": sum(count for _, _, count in per_day.values()),
             "model": entity_model.model,
         },
     )
@@ -341,6 +371,7 @@ def knowledge_graph(
             "deleted": edge_counts.deleted,
             "rows_changed": node_counts.changed + edge_counts.changed + added + orphans,
             "portal_tickets": len(records),
+            "errors": len(missing["missing_created_by"]) + len(missing["missing_affects"]),
             "preview": dg.MetadataValue.md(markdown_table(preview)),
         },
         check_results=[

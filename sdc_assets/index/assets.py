@@ -198,8 +198,10 @@ def sync_vectors(frame: pl.DataFrame, record: Path, index_store: IndexStore, vec
         apply_plan(vector_store, plan, rows, vectors)
     except VectorStoreError as exc:
         raise dg.Failure(f"{record.stem}: {exc}", metadata={"chunk_ids": exc.chunk_ids}) from exc
-    index_store.write(record, desired)
-    return plan.counts()
+    counts = plan.counts()
+    if any(counts.values()) or not record.exists():  # unchanged records keep their mtime: readers rely on it
+        index_store.write(record, desired)
+    return counts
 
 
 @dg.asset(

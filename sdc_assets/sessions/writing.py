@@ -1,6 +1,8 @@
 """Writing a day of sessions from any source: store, quarantine, metadata and the validity check."""
 
 import json
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -45,6 +47,27 @@ def write_session_day(
             f"{source} {day}: {len(sessions)} sessions ({len(result.written)} written, {len(result.removed)} removed)"
         )
     return _invalid_files(store, source, day)
+
+
+def sessions_from_records(
+    records: list[dict], day: str, build: Callable[[dict, str], Session], key: Callable[[dict], str]
+) -> tuple[list[Session], list[dict]]:
+    """A Session per source record, and the records that could not become one, with ``key`` and the reason."""
+    sessions, failures = [], []
+    for record in records:
+        try:
+            sessions.append(build(record, day))
+        except (KeyError, TypeError, ValueError) as exc:
+            failures.append({"session_key": key(record), "reason": f"{type(exc).__name__}: {exc}"})
+    return sessions, failures
+
+
+def sessions_result(context: dg.AssetExecutionContext, started: float, invalid: list[str]) -> dg.MaterializeResult:
+    """The run-level result of a sessions asset: days, seconds and the validity check."""
+    return dg.MaterializeResult(
+        metadata={"days_in_run": len(context.partition_keys), "seconds": round(time.perf_counter() - started, 3)},
+        check_results=[sessions_check_result(invalid)],
+    )
 
 
 def sessions_check_spec(asset: str) -> dg.AssetCheckSpec:

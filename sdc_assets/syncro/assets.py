@@ -11,7 +11,13 @@ import polars as pl
 
 from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY, TIMEZONE
-from sdc_assets.sessions.writing import PREVIEW_ROWS, sessions_check_result, sessions_check_spec, write_session_day
+from sdc_assets.sessions.writing import (
+    PREVIEW_ROWS,
+    sessions_check_spec,
+    sessions_from_records,
+    sessions_result,
+    write_session_day,
+)
 from sdc_assets.syncro.customers import customer_cache_table
 from sdc_assets.syncro.tickets import comments_incomplete, creation_day, merge_comments, ticket_session
 from sdc_resources.atomic import write_atomic, write_atomic_with
@@ -125,18 +131,11 @@ def syncro_sessions(
     started = time.perf_counter()
     invalid: list[str] = []
     for day in context.partition_keys:
-        sessions, failures = [], []
-        for ticket in read_jsonl(Path(syncro.raw_dir) / "tickets" / f"{day}.jsonl"):
-            try:
-                sessions.append(ticket_session(ticket, day))
-            except (KeyError, TypeError, ValueError) as exc:
-                failures.append({"session_key": f"ticket/{ticket.get('id')}", "reason": f"{type(exc).__name__}: {exc}"})
+        records = read_jsonl(Path(syncro.raw_dir) / "tickets" / f"{day}.jsonl")
+        sessions, failures = sessions_from_records(records, day, ticket_session, lambda t: f"ticket/{t.get('id')}")
         quarantine = Path(syncro.quarantine_dir) / f"sessions-{day}.jsonl"
         invalid += write_session_day(context, session_store, SOURCE, day, sessions, failures, quarantine)
-    return dg.MaterializeResult(
-        metadata={"days_in_run": len(context.partition_keys), "seconds": round(time.perf_counter() - started, 3)},
-        check_results=[sessions_check_result(invalid)],
-    )
+    return sessions_result(context, started, invalid)
 
 
 def _listing_asset(name: str, what: str, fetch) -> dg.AssetsDefinition:

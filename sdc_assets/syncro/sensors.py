@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from sdc_assets.graph.assets import DERIVED_KEYS
-from sdc_assets.partitions import TIMEZONE, contiguous_ranges, daily_partitions, partition_range_tags
+from sdc_assets.partitions import TIMEZONE, daily_partitions, range_run_requests
 from sdc_assets.syncro.tickets import creation_day
 from sdc_resources.syncro import Syncro
 from sdc_resources.syncro_client import SyncroError, parse_time
@@ -31,16 +31,7 @@ def plan_updates(
             newest = updated
         if day in valid_days:
             days.add(day)
-    stamp = newest.astimezone(UTC).isoformat()
-    requests = [
-        dg.RunRequest(
-            run_key=f"syncro:{first}..{last}:{stamp}",
-            asset_selection=TICKET_KEYS,
-            tags={**partition_range_tags(first, last), "sdc/trigger": "syncro_update"},
-        )
-        for first, last in contiguous_ranges(days)
-    ]
-    return requests, newest
+    return range_run_requests(days, "syncro", newest.astimezone(UTC).isoformat(), TICKET_KEYS), newest
 
 
 @dg.sensor(

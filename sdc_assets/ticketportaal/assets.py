@@ -11,7 +11,13 @@ import sqlalchemy as sa
 
 from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY, TIMEZONE
-from sdc_assets.sessions.writing import PREVIEW_ROWS, sessions_check_result, sessions_check_spec, write_session_day
+from sdc_assets.sessions.writing import (
+    PREVIEW_ROWS,
+    sessions_check_spec,
+    sessions_from_records,
+    sessions_result,
+    write_session_day,
+)
 from sdc_assets.ticketportaal.html_text import html_to_text
 from sdc_assets.ticketportaal.queries import fetch_cis, fetch_kb, fetch_tickets
 from sdc_assets.ticketportaal.tickets import creation_day, ticket_session, utc
@@ -116,19 +122,13 @@ def ticketportaal_sessions(
     started = time.perf_counter()
     invalid: list[str] = []
     for day in context.partition_keys:
-        sessions, failures = [], []
-        for record in read_jsonl(tickets_dir(ticketportaal) / f"{day}.jsonl"):
-            try:
-                sessions.append(ticket_session(record, day))
-            except (KeyError, TypeError, ValueError) as exc:
-                key = f"ticket/{record.get('ticket_id')}"
-                failures.append({"session_key": key, "reason": f"{type(exc).__name__}: {exc}"})
+        records = read_jsonl(tickets_dir(ticketportaal) / f"{day}.jsonl")
+        sessions, failures = sessions_from_records(
+            records, day, ticket_session, lambda r: f"ticket/{r.get('ticket_id')}"
+        )
         quarantine = Path(ticketportaal.quarantine_dir) / f"sessions-{day}.jsonl"
         invalid += write_session_day(context, session_store, SOURCE, day, sessions, failures, quarantine)
-    return dg.MaterializeResult(
-        metadata={"days_in_run": len(context.partition_keys), "seconds": round(time.perf_counter() - started, 3)},
-        check_results=[sessions_check_result(invalid)],
-    )
+    return sessions_result(context, started, invalid)
 
 
 class PickupConfig(dg.Config):

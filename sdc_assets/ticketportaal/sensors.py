@@ -9,7 +9,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from sdc_assets.graph.assets import DERIVED_KEYS
-from sdc_assets.partitions import TIMEZONE, contiguous_ranges, daily_partitions, partition_range_tags
+from sdc_assets.partitions import TIMEZONE, daily_partitions, range_run_requests
 from sdc_assets.ticketportaal.queries import changed_tickets, reference_signature
 from sdc_assets.ticketportaal.tickets import creation_day, utc
 from sdc_resources.ticketportaal import Ticketportaal
@@ -29,16 +29,7 @@ def plan_ticket_runs(
     """One run per contiguous range of the changed tickets' creation days, and the next cursor."""
     days = {creation_day(row, TIMEZONE) for row in changed} & valid_days
     newest = max([cursor, *(utc(row["changed_at"]) for row in changed)])
-    stamp = newest.isoformat()
-    requests = [
-        dg.RunRequest(
-            run_key=f"ticketportaal:{first}..{last}:{stamp}",
-            asset_selection=TICKET_KEYS,
-            tags={**partition_range_tags(first, last), "sdc/trigger": "ticketportaal_update"},
-        )
-        for first, last in contiguous_ranges(days)
-    ]
-    return requests, newest
+    return range_run_requests(days, "ticketportaal", newest.isoformat(), TICKET_KEYS), newest
 
 
 @dg.sensor(
