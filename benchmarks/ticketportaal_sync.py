@@ -27,6 +27,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from sdc_assets.cli import QUIET
+from sdc_assets.enrichment.assets import enrichment_assets
 from sdc_assets.graph.assets import graph_assets
 from sdc_assets.index.assets import daily_index_assets, reference_collections
 from sdc_assets.partitions import partition_range_tags
@@ -40,8 +41,10 @@ from sdc_resources.embedder import BACKENDS, Embedder
 from sdc_resources.entity_model import EntityModel
 from sdc_resources.graph_store import GraphStore
 from sdc_resources.index_store import IndexStore
+from sdc_resources.llm import LLM
 from sdc_resources.session_store import SessionStore
 from sdc_resources.sql_database import SqlDatabase
+from sdc_resources.syncro import Syncro
 from sdc_resources.ticketportaal import Ticketportaal
 from sdc_resources.ticketportaal_schema import create_schema, load_rows
 from sdc_resources.vector_store import VectorStore
@@ -226,7 +229,13 @@ def _sync(resources: dict, first: str, last: str) -> dict:
         for assets, tags in (
             ([ticketportaal_kb, ticketportaal_cis, reference_collections], {}),
             (
-                [ticketportaal_tickets_raw, ticketportaal_sessions, *daily_index_assets, *graph_assets],
+                [
+                    ticketportaal_tickets_raw,
+                    ticketportaal_sessions,
+                    *enrichment_assets,
+                    *daily_index_assets,
+                    *graph_assets,
+                ],
                 partition_range_tags(first, last),
             ),
         ):
@@ -284,6 +293,8 @@ def measure(tickets: int, backend: str | None = None) -> dict:
                 "vector_store": VectorStore(path=str(root / "chroma"), host=None),
                 "graph_store": GraphStore(**MARIADB, database=graph_db, cache_dir=str(root / "entities")),
                 "entity_model": EntityModel(),
+                "syncro": Syncro(cache_dir=str(root / "cache")),
+                "llm": LLM(provider="none"),
             }
             days = sorted({r["created_at"].date().isoformat() for r in rows["tickets"]})
             full = _sync(resources, days[0], days[-1])

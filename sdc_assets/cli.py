@@ -13,6 +13,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from sdc_assets.definitions import build_definitions
+from sdc_assets.enrichment.assets import enrichment_assets
 from sdc_assets.file_drop.assets import file_drop_assets, parse_inbox
 from sdc_assets.file_drop.sources import FILE_SOURCES, SOURCES_BY_NAME
 from sdc_assets.graph.assets import graph_assets
@@ -20,6 +21,7 @@ from sdc_assets.index.assets import daily_index_assets, index_assets
 from sdc_assets.index.collections import COLLECTION_OF_SOURCE
 from sdc_assets.index.search import search
 from sdc_assets.partitions import TIMEZONE, contiguous_ranges, daily_partitions, partition_range_tags
+from sdc_assets.sessions.model import Session, SessionStatus
 from sdc_assets.syncro.assets import syncro_assets
 from sdc_assets.syncro.tickets import creation_day
 from sdc_assets.ticketportaal.assets import ticketportaal_assets
@@ -87,9 +89,10 @@ def ingest(sources: list[str], quiet: bool = False) -> int:
         touched |= days
         quarantine["ticketportaal"] = sorted(Path(resources["ticketportaal"].quarantine_dir).glob("*.jsonl"))
     for first, last in contiguous_ranges(touched):
-        print(f"index and graph: chunks, embeddings, Chroma, graph nodes and edges for {first} .. {last}")
-        failed |= not _run([*daily_index_assets, *graph_assets], first, last, instance, resources)
+        print(f"linking, index and graph: customers, chunks, embeddings, Chroma and the graph for {first} .. {last}")
+        failed |= not _run([*enrichment_assets, *daily_index_assets, *graph_assets], first, last, instance, resources)
     print_summary(file_drop, store, quarantine)
+    print_link_summary(store)
     print_index_summary(resources["vector_store"])
     print_graph_summary(resources["graph_store"])
     return 1 if failed else 0
@@ -115,6 +118,14 @@ def ingest_ticketportaal(resources: dict, instance: dg.DagsterInstance, valid: s
         print(f"ticketportaal: materializing {first} .. {last}")
         ok &= _run(daily, first, last, instance, resources)
     return days, ok
+
+
+def print_link_summary(store: SessionStore) -> None:
+    sessions = [Session.model_validate_json(p.read_bytes()) for p in Path(store.root).glob("*/*/*.json")]
+    methods = Counter(s.context.link_method or s.meta.status.value for s in sessions)
+    review = sum(1 for s in sessions if s.meta.status == SessionStatus.NEEDS_REVIEW)
+    print("\nCustomer links: " + (", ".join(f"{m} {n}" for m, n in sorted(methods.items())) or "none"))
+    print(f"  {review} sessions need review: data/review/<day>.csv")
 
 
 def print_graph_summary(graph_store: GraphStore) -> None:

@@ -6,6 +6,7 @@ import os
 
 import dagster as dg
 
+from sdc_assets.enrichment.assets import enrichment_assets
 from sdc_assets.file_drop.assets import file_drop_assets
 from sdc_assets.file_drop.sensors import drop_folder_sensor
 from sdc_assets.graph.assets import graph_assets
@@ -20,6 +21,7 @@ from sdc_resources.entity_model import EntityModel
 from sdc_resources.file_drop import FileDrop
 from sdc_resources.graph_store import graph_store_from_env
 from sdc_resources.index_store import IndexStore
+from sdc_resources.llm import llm_from_env
 from sdc_resources.session_store import SessionStore
 from sdc_resources.syncro import syncro_from_env
 from sdc_resources.ticketportaal import ticketportaal_from_env
@@ -37,7 +39,14 @@ customer_cache_schedule = dg.ScheduleDefinition(
 
 def build_definitions() -> dg.Definitions:
     return dg.Definitions(
-        assets=[*file_drop_assets, *syncro_assets, *ticketportaal_assets, *index_assets, *graph_assets],
+        assets=[
+            *file_drop_assets,
+            *syncro_assets,
+            *ticketportaal_assets,
+            *enrichment_assets,
+            *index_assets,
+            *graph_assets,
+        ],
         jobs=[customer_cache_job],
         schedules=[customer_cache_schedule],
         sensors=[drop_folder_sensor, syncro_update_sensor, ticketportaal_update_sensor],
@@ -51,6 +60,7 @@ def build_definitions() -> dg.Definitions:
             "vector_store": VectorStore(),
             "graph_store": graph_store_from_env(),
             "entity_model": EntityModel(),
+            "llm": llm_from_env(),
         },
     )
 

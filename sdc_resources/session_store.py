@@ -72,6 +72,18 @@ class SessionStore(dg.ConfigurableResource):
                 folder.rmdir()
         return result
 
+    def save(self, sessions: list[Session]) -> list[str]:
+        """Write sessions changed by enrichment (same source content, new link or summary) where their file
+        differs; the ids written."""
+        written = []
+        for session in sessions:
+            path = self.path(session.meta.source_system.value, session.meta.partition_day, session.meta.session_id)
+            content = session.to_json().encode()
+            if not path.exists() or path.read_bytes() != content:
+                write_atomic(path, content)
+                written.append(session.meta.session_id)
+        return written
+
     def read_day(self, day: str) -> list[Session]:
         """Every source's sessions of ``day``."""
         root = Path(self.root)

@@ -2,6 +2,7 @@ import dagster as dg
 
 from sdc_assets.definitions import defs
 from sdc_assets.partitions import contiguous_ranges, days_between
+from sdc_assets.sessions.sources import SESSION_ASSETS
 
 FILE_ASSETS = {f"{s}_{k}" for s in ("screenconnect", "sillytavern", "notes") for k in ("raw", "sessions")}
 INDEX_ASSETS = {"chunks", "embeddings", "chroma_collections"}
@@ -11,13 +12,24 @@ SYNCRO_CUSTOMERS = {"syncro_customers", "syncro_contacts", "syncro_customer_asse
 PORTAL_DAILY = {"ticketportaal_tickets_raw", "ticketportaal_sessions"}
 PORTAL_REFERENCE = {"ticketportaal_kb", "ticketportaal_cis"}
 GRAPH = {"graph_nodes", "graph_edges"}
+ENRICHMENT = {"linked_sessions", "analyzed_sessions"}
 UNPARTITIONED = SYNCRO_CUSTOMERS | PORTAL_REFERENCE | REFERENCE_INDEX  # reference data, refreshed whole
 
 
 def test_definitions_load_with_every_activity_asset_daily_partitioned():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == FILE_ASSETS | INDEX_ASSETS | SYNCRO_DAILY | SYNCRO_CUSTOMERS | PORTAL_DAILY | UNPARTITIONED | GRAPH
+    assert (
+        keys
+        == FILE_ASSETS
+        | INDEX_ASSETS
+        | SYNCRO_DAILY
+        | SYNCRO_CUSTOMERS
+        | PORTAL_DAILY
+        | UNPARTITIONED
+        | GRAPH
+        | ENRICHMENT
+    )
     for key in graph.get_all_asset_keys():
         partitions = graph.get(key).partitions_def
         if key.to_user_string() in UNPARTITIONED:
@@ -39,9 +51,11 @@ def test_lineage_runs_from_raw_to_sessions():
 
 def test_index_assets_follow_every_session_asset():
     graph = defs.resolve_asset_graph()
-    assert graph.get(dg.AssetKey("chunks")).parent_keys == {
+    assert graph.get(dg.AssetKey("linked_sessions")).parent_keys == {
         dg.AssetKey(f"{s}_sessions") for s in ("screenconnect", "sillytavern", "notes", "syncro", "ticketportaal")
-    }
+    } | {dg.AssetKey("customer_cache")}
+    assert graph.get(dg.AssetKey("analyzed_sessions")).parent_keys == {dg.AssetKey("linked_sessions")}
+    assert graph.get(dg.AssetKey("chunks")).parent_keys == {*SESSION_ASSETS, dg.AssetKey("analyzed_sessions")}
     assert graph.get(dg.AssetKey("reference_collections")).parent_keys == {dg.AssetKey(k) for k in PORTAL_REFERENCE}
     assert graph.get(dg.AssetKey("embeddings")).parent_keys == {dg.AssetKey("chunks")}
 
@@ -72,11 +86,8 @@ def test_contiguous_ranges():
     assert days_between("2025-02-27", "2025-03-01") == ["2025-02-27", "2025-02-28", "2025-03-01"]
 
 
-def test_the_graph_follows_every_session_asset_and_the_index():
+def test_the_graph_follows_the_linked_sessions_and_the_index():
     graph = defs.resolve_asset_graph()
     parents = graph.get(dg.AssetKey("graph_nodes")).parent_keys
-    sessions = {
-        dg.AssetKey(f"{s}_sessions") for s in ("screenconnect", "sillytavern", "notes", "syncro", "ticketportaal")
-    }
-    assert sessions | {dg.AssetKey("chroma_collections"), dg.AssetKey("reference_collections")} <= parents
+    assert {dg.AssetKey(k) for k in ("analyzed_sessions", "chroma_collections", "reference_collections")} <= parents
     assert graph.get(dg.AssetKey("graph_edges")).parent_keys == {dg.AssetKey("graph_nodes")}

@@ -25,13 +25,13 @@ from sdc_assets.graph.entities import RULER, Entity, KnownName, extract, known_n
 from sdc_assets.index.assets import (
     CHUNK_SCHEMA,
     INDEX_KEYS,
-    SESSION_ASSETS,
     chroma_collections,
     reference_collections,
 )
 from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.model import Session
+from sdc_assets.sessions.sources import SESSION_ASSETS
 from sdc_assets.ticketportaal.assets import tickets_dir
 from sdc_assets.ticketportaal.queries import fetch_reference
 from sdc_resources.atomic import write_atomic, write_atomic_with
@@ -218,7 +218,13 @@ def _completeness(connection, records: list[dict]) -> dict:
             "graph_nodes",
             group_name="graph",
             kinds={"spacy", "sql"},
-            deps=[*SESSION_ASSETS, "ticketportaal_tickets_raw", chroma_collections, reference_collections],
+            deps=[
+                *SESSION_ASSETS,
+                "analyzed_sessions",
+                "ticketportaal_tickets_raw",
+                chroma_collections,
+                reference_collections,
+            ],
             description="Nodes of the knowledge graph: tickets and sessions, users and techs, customers, CIs, "
             "KB articles, categories, departments and extracted entities (table graph_nodes).",
         ),
@@ -388,4 +394,9 @@ def knowledge_graph(
 
 graph_assets = [knowledge_graph]
 GRAPH_KEYS = [dg.AssetKey("graph_nodes"), dg.AssetKey("graph_edges")]
-DERIVED_KEYS = [*INDEX_KEYS, *GRAPH_KEYS]  # what a changed day of sessions re-runs downstream
+DERIVED_KEYS = [
+    dg.AssetKey("linked_sessions"),
+    dg.AssetKey("analyzed_sessions"),
+    *INDEX_KEYS,
+    *GRAPH_KEYS,
+]  # what a changed day of sessions re-runs downstream

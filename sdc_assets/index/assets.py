@@ -8,7 +8,6 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from sdc_assets.file_drop.sources import FILE_SOURCES
 from sdc_assets.index.chunking import Chunk, chunk_session, embed_key, normalize
 from sdc_assets.index.collections import COLLECTION_OF_SOURCE
 from sdc_assets.index.reference_chunks import ci_chunks, kb_chunks
@@ -16,6 +15,7 @@ from sdc_assets.index.vector_sync import INDEXED_SCHEMA, VectorStoreError, apply
 from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY, TIMEZONE
 from sdc_assets.sessions.model import Session
+from sdc_assets.sessions.sources import SESSION_ASSETS
 from sdc_resources.embedder import Embedder, EmbeddingError
 from sdc_resources.index_store import IndexStore
 from sdc_resources.jsonl import read_jsonl
@@ -93,11 +93,13 @@ def chunk_day(sessions: list[Session], previous: pl.DataFrame, embedder: Embedde
     return frame.sort("chunk_id"), chunked
 
 
-SESSION_SOURCES = [*(s.name for s in FILE_SOURCES), "syncro", "ticketportaal"]
-SESSION_ASSETS = [dg.AssetKey(f"{source}_sessions") for source in SESSION_SOURCES]
-
-
-@dg.asset(group_name="index", deps=SESSION_ASSETS, kinds={"polars", "parquet"}, pool=INDEX_POOL, **DAILY)
+@dg.asset(
+    group_name="index",
+    deps=[*SESSION_ASSETS, "analyzed_sessions"],
+    kinds={"polars", "parquet"},
+    pool=INDEX_POOL,
+    **DAILY,
+)
 def chunks(
     context: dg.AssetExecutionContext, session_store: SessionStore, index_store: IndexStore, embedder: Embedder
 ) -> dg.MaterializeResult:

@@ -80,6 +80,9 @@ class SessionMeta(_Strict):
     ingested_at: AwareDatetime | None = Field(
         default=None, description="When SDC last wrote a changed version of this session."
     )
+    analyzed_hash: str | None = Field(
+        default=None, description="The content_hash the title and summary were written for."
+    )
 
     _normalize = field_validator("source_created_at", "source_updated_at", "ingested_at")(_utc)
 
@@ -110,6 +113,9 @@ class SessionContext(_Strict):
     attributes: dict[str, Any] = Field(default_factory=dict, description="Source fields kept as they came.")
     link_method: str | None = None
     link_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    link_candidates: list[dict[str, Any]] = Field(
+        default_factory=list, description="The customers linking considered: id, name, score, reason."
+    )
 
 
 class SessionInsights(_Strict):
@@ -135,7 +141,10 @@ class SessionSegment(_Strict):
     _normalize = field_validator("timestamp")(_utc)
 
 
-_ENRICHMENT = {"context": {"customer_id", "contact_id", "link_method", "link_confidence"}, "insights": {"summary"}}
+_ENRICHMENT = {
+    "context": {"customer_id", "contact_id", "link_method", "link_confidence", "link_candidates"},
+    "insights": {"summary"},
+}
 
 
 class Session(_Strict):

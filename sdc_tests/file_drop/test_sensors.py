@@ -13,7 +13,15 @@ NOTES_10_11 = json.dumps([
     {"id": "1", "created_at": "2025-03-10T10:00:00+01:00"},
     {"id": "2", "created_at": "2025-03-11T10:00:00+01:00"},
 ])  # fmt: skip
-INDEX = ["chunks", "embeddings", "chroma_collections", "graph_nodes", "graph_edges"]  # re-run downstream
+INDEX = [
+    "linked_sessions",
+    "analyzed_sessions",
+    "chunks",
+    "embeddings",
+    "chroma_collections",
+    "graph_nodes",
+    "graph_edges",
+]  # re-run downstream
 NOTES_13 = json.dumps([{"id": "3", "created_at": "2025-03-13T10:00:00+01:00"}])
 
 

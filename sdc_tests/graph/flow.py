@@ -1,10 +1,12 @@
 """Materializing the ticketportaal through the index into the graph, and reading the graph back."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
 
+from sdc_assets.enrichment.assets import enrichment_assets
 from sdc_assets.graph.assets import graph_assets
 from sdc_assets.index.assets import daily_index_assets, reference_collections
 from sdc_assets.partitions import partition_range_tags
@@ -16,10 +18,12 @@ from sdc_assets.ticketportaal.assets import (
 )
 from sdc_resources.entity_model import EntityModel
 from sdc_resources.graph_store import graph_edges, graph_nodes
+from sdc_resources.llm import LLM
+from sdc_resources.syncro import Syncro
 
 DAYS = ("2025-03-10", "2025-03-12")
 REFERENCE = [ticketportaal_kb, ticketportaal_cis, reference_collections]
-DAILY = [ticketportaal_tickets_raw, ticketportaal_sessions, *daily_index_assets, *graph_assets]
+DAILY = [ticketportaal_tickets_raw, ticketportaal_sessions, *enrichment_assets, *daily_index_assets, *graph_assets]
 
 
 def graph_resources(index_resources: dict, ticketportaal, graph_store) -> dict:
@@ -28,6 +32,8 @@ def graph_resources(index_resources: dict, ticketportaal, graph_store) -> dict:
         "ticketportaal": ticketportaal,
         "graph_store": graph_store,
         "entity_model": EntityModel(),
+        "llm": LLM(provider="none"),
+        "syncro": Syncro(cache_dir=str(Path(ticketportaal.raw_dir).parent / "cache")),  # no customers: no links
     }
 
 

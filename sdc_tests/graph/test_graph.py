@@ -5,12 +5,9 @@ from decimal import Decimal
 import dagster as dg
 import sqlalchemy as sa
 
-from sdc_assets.graph.assets import graph_assets
-from sdc_assets.index.assets import daily_index_assets
 from sdc_assets.partitions import partition_range_tags
-from sdc_assets.ticketportaal.assets import ticketportaal_sessions, ticketportaal_tickets_raw
 from sdc_resources.ticketportaal_schema import ticket_ci_relations, tickets
-from sdc_tests.graph.flow import graph_resources, read_graph, run_metadata, snapshot, sync
+from sdc_tests.graph.flow import DAILY, graph_resources, read_graph, run_metadata, snapshot, sync
 
 ONE = Decimal("1.00")
 
@@ -86,7 +83,7 @@ def test_a_second_sync_changes_no_row_and_vanished_evidence_removes_its_edges(
                 sa.update(tickets).where(tickets.c.ticket_id == 2).values(description="Ik kan niet meer inloggen.")
             )
         changed = dg.materialize(
-            [ticketportaal_tickets_raw, ticketportaal_sessions, *daily_index_assets, *graph_assets],
+            DAILY,
             resources=resources,
             instance=instance,
             tags=partition_range_tags("2025-03-10", "2025-03-11"),

@@ -6,11 +6,13 @@ import dagster as dg
 import polars as pl
 from dagster._serdes import serialize_value
 
+from sdc_assets.enrichment.assets import enrichment_assets
 from sdc_assets.index.assets import daily_index_assets
 from sdc_assets.index.search import search
 from sdc_assets.partitions import partition_range_tags
 from sdc_assets.sessions.model import AuthorRole, SegmentKind, SourceSystem, make_session_id
 from sdc_assets.syncro.assets import syncro_assets, syncro_sessions, syncro_tickets_raw
+from sdc_resources.llm import LLM
 from sdc_resources.syncro import NOT_CONFIGURED, Syncro
 from sdc_tests.syncro.conftest import API_KEY
 
@@ -130,9 +132,11 @@ def test_the_canary_key_is_nowhere_in_the_event_log(syncro, session_store, fake_
 
 
 def test_ticket_sessions_land_in_the_tickets_collection(syncro, index_resources):
-    resources = {**index_resources, "syncro": syncro}
+    resources = {**index_resources, "syncro": syncro, "llm": LLM(provider="none")}
     with dg.instance_for_test() as instance:
-        assert run([syncro_tickets_raw, syncro_sessions, *daily_index_assets], resources, instance).success
+        assert run(
+            [syncro_tickets_raw, syncro_sessions, *enrichment_assets, *daily_index_assets], resources, instance
+        ).success
     tickets = index_resources["vector_store"].collection("tickets")
     stored = tickets.get(include=["metadatas"])["metadatas"]
     assert stored and {m["source"] for m in stored} == {"syncro"}
