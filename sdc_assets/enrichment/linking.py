@@ -76,6 +76,7 @@ class CustomerIndex:
     contacts: dict[str, str] = field(default_factory=dict)  # contact_id → customer_id
     emails: dict[str, set[tuple[str, str | None]]] = field(default_factory=dict)
     domains: dict[str, set[str]] = field(default_factory=dict)
+    domains_of: dict[str, set[str]] = field(default_factory=dict)  # customer_id → its e-mail domains
     phones: dict[str, set[tuple[str, str | None]]] = field(default_factory=dict)
     machines: dict[str, set[str]] = field(default_factory=dict)
     company_keys: dict[str, set[str]] = field(default_factory=dict)  # name key → customer ids
@@ -89,6 +90,7 @@ class CustomerIndex:
             index.names[cid] = row["display_name"] or cid
             for email in row["emails"]:
                 index.emails.setdefault(email, set()).add((cid, None))
+            index.domains_of[cid] = set(row["email_domains"])
             for domain in row["email_domains"]:
                 index.domains.setdefault(domain, set()).add(cid)
             for phone in row["phones"]:
@@ -142,9 +144,9 @@ def _fuzzy_candidates(session: Session, index: CustomerIndex, limit: int = 5) ->
         ("contact name", session.context.contact_name),
     ):
         query = name_key(name)
-        if len(query) < 3 or not choices:
-            continue
-        for _, score, position in process.extract(query, choices, scorer=fuzz.WRatio, limit=limit * 3):
+        if len(query) < 3 or not choices or (label == "contact name" and len(query.split()) < 2):
+            continue  # a first name alone names nobody
+        for _, score, position in process.extract(query, choices, scorer=fuzz.token_sort_ratio, limit=limit * 3):
             _, cid, contact = index.fuzzy[position]
             if cid not in best or best[cid].score < score / 100:
                 best[cid] = Candidate(cid, index.names[cid], round(score / 100, 3), f"fuzzy {label}: {name}", contact)
@@ -172,11 +174,18 @@ def link_session(session: Session, index: CustomerIndex, threshold: float = 0.9,
     fuzzy = _fuzzy_candidates(session, index)
     if fuzzy and fuzzy[0].score >= threshold:
         runner_up = fuzzy[1].score if len(fuzzy) > 1 else 0.0
-        if fuzzy[0].score - runner_up >= margin:
+        if fuzzy[0].score - runner_up >= margin and not _domain_conflict(session, fuzzy[0], index):
             top = fuzzy[0]
             return Link(top.customer_id, top.contact_id, "fuzzy", round(top.score * 0.95, 3), fuzzy)
         return Link(None, None, "ambiguous", 0.0, fuzzy)
     return Link(None, None, "no_match", 0.0, fuzzy)
+
+
+def _domain_conflict(session: Session, candidate: Candidate, index: CustomerIndex) -> bool:
+    """The session's own (not shared) e-mail domain is not the candidate's: a namesake, not the customer."""
+    domains = {e.split("@", 1)[1] for e in filter(None, map(normalize_email, session.context.emails))}
+    own = domains - SHARED_MAIL_DOMAINS
+    return bool(own) and not own & index.domains_of.get(candidate.customer_id, set())
 
 
 def _dedupe(candidates: list[Candidate]) -> list[Candidate]:

@@ -108,6 +108,11 @@ CASES = [
     # agreeing evidence of several kinds
     ("screenconnect", {"customer_name": "Bakkerij de Vries", "machine_names": ["BDV-KASSA-01"]}, "101"),
     ("notes", {"emails": ["henk@autovandijk.nl"], "phones": ["06-78901234"]}, "108"),
+    # a first name alone, and a namesake whose own e-mail domain is another organisation's
+    ("sillytavern", {"contact_name": "Sanne"}, None),
+    ("sillytavern", {"contact_name": "Jan"}, None),
+    ("notes", {"contact_name": "Linda Meijer", "emails": ["linda.meijer@kruitkramer.nl"]}, None),
+    ("notes", {"contact_name": "Eva Smit", "emails": ["eva.smit1980@gmail.com"]}, "104"),
     # Syncro tickets carry the customer id itself
     ("syncro", {"customer_id": "105", "contact_id": "1005", "customer_name": "De Vries Transport B.V."}, "105"),
     ("syncro", {"customer_id": "111", "customer_name": "Van Dijk Advocaten N.V."}, "111"),

@@ -59,7 +59,7 @@ def test_sessions_are_linked_or_marked_for_review_with_their_candidates(data_dir
             "101 Bakkerij de Vries B.V." in de_vries["candidates"]
             and "105 De Vries Transport" in de_vries["candidates"]
         )
-        assert first["method_email"] == 13 and first["method_fuzzy"] == 10
+        assert first["method_email"] == 13 and first["method_fuzzy"] == 11
 
         again = _run(resources, instance, review_dir=str(review_dir))
         assert (again["linked_now"], again["written"]) == (0, 0)
