@@ -194,8 +194,8 @@ def apply_analysis(session: Session, analysis: Analysis) -> Session:
     deps=[linked_sessions],
     kinds={"langchain", "json"},
     description="A title (at most 80 characters, where the source gave none) and a summary (at most 600) for every "
-    "linked or reviewed session, by the LLM or, with provider none, extracted from the session; linked sessions "
-    "become analyzed. Sessions analyzed for their current content are not sent again.",
+    "session, by the LLM or, with provider none, extracted from the session; linked sessions become analyzed. "
+    "Sessions analyzed for their current content are not sent again.",
     **DAILY,
 )
 def analyzed_sessions(
@@ -205,13 +205,15 @@ def analyzed_sessions(
     budget, totals, deferred = llm.budget(), Counter(), 0
     for day in context.partition_keys:
         sessions = session_store.read_day(day)
-        todo = [
-            s
+        todo = [s for s in sessions if config.reanalyze or s.meta.analyzed_hash != s.meta.content_hash]
+        pending = {s.meta.session_id for s in todo}
+        # Linked after their analysis: only the status moves on, nothing is asked again.
+        promoted = [
+            s.model_copy(update={"meta": s.meta.model_copy(update={"status": SessionStatus.ANALYZED})})
             for s in sessions
-            if s.meta.status != SessionStatus.NEEDS_LINKING
-            and (config.reanalyze or s.meta.analyzed_hash != s.meta.content_hash)
+            if s.meta.session_id not in pending and s.meta.status == SessionStatus.LINKED
         ]
-        done, failures, methods = [], [], Counter()
+        done, failures, methods = promoted, [], Counter()
         for session in todo:
             analysis, method = None, "extractive"
             if llm.enabled:
@@ -244,7 +246,8 @@ def analyzed_sessions(
         context.add_asset_metadata(
             {
                 "dagster/row_count": len(sessions),
-                "analyzed_now": len(done),
+                "analyzed_now": len(done) - len(promoted),
+                "promoted_to_analyzed": len(promoted),
                 "written": len(written),
                 "quarantined": len(failures),
                 **{f"method_{m}": n for m, n in sorted(methods.items())},

@@ -138,3 +138,24 @@ def test_without_an_llm_every_session_is_analyzed_extractively(data_dir, session
     assert summary["method_extractive_in_run"] == 1 and summary["llm_calls"] == 0
     (stored,) = session_store.read_partition("screenconnect", DAY)
     assert stored.meta.status == SessionStatus.ANALYZED and stored.insights.summary
+
+
+def test_an_unlinked_session_is_analyzed_and_becomes_analyzed_once_linked_without_a_new_call(
+    data_dir, session_store, fake_openai
+):
+    session = _session(8, [(SegmentKind.NOTE, "Scanner op de receptie scant niet naar e-mail.")])
+    waiting = session.model_copy(update={"meta": session.meta.model_copy(update={"status": SessionStatus.NEEDS_LINKING})})
+    session_store.write_partition("screenconnect", DAY, [waiting])
+    fake_openai.script = {
+        "Scanner": ['{"title": "Scanner scant niet naar e-mail", "summary": "Scan-naar-mail faalt."}']
+    }
+    llm = LLM(provider="openai", base_url=fake_openai.base_url, api_key="sk-test")
+    resources = {"session_store": session_store, "llm": llm}
+    assert _run(resources, data_dir)["llm_calls"] == 1
+    (stored,) = session_store.read_partition("screenconnect", DAY)
+    assert stored.meta.status == SessionStatus.NEEDS_LINKING and stored.insights.summary == "Scan-naar-mail faalt."
+    linked = stored.model_copy(update={"meta": stored.meta.model_copy(update={"status": SessionStatus.LINKED})})
+    session_store.save([linked])
+    summary = _run(resources, data_dir)
+    assert summary["llm_calls"] == 0 and len(fake_openai.requests) == 1
+    assert session_store.read_partition("screenconnect", DAY)[0].meta.status == SessionStatus.ANALYZED
