@@ -49,8 +49,15 @@ def _readable(sentence: str) -> bool:
     return len(words) >= 3 and letters >= 0.6 * len(sentence.replace(" ", "")) and not _LOGLIKE.match(sentence)
 
 
+# What machines write: connections, events, commands and their output are never a title.
+MACHINE_KINDS = {SegmentKind.CONNECTION, SegmentKind.EVENT, SegmentKind.COMMAND, SegmentKind.COMMAND_OUTPUT}
+
+
 def _sentences(session: Session, kinds: set[SegmentKind] | None = None) -> list[str]:
-    texts = [s.text for s in session.segments if kinds is None or s.kind in kinds]
+    """Sentences people wrote: in segments of ``kinds`` (default: every human kind) and in the user notes."""
+    texts = [s.text for s in session.segments if (s.kind in kinds if kinds else s.kind not in MACHINE_KINDS)]
+    if kinds is None:
+        texts += session.insights.user_notes
     return [p.strip() for text in texts for p in _SENTENCE.split(text) if _readable(p.strip())]
 
 
@@ -69,7 +76,9 @@ def extractive(session: Session) -> Analysis:
     day = session.meta.partition_day
     problem = _sentences(session, {SegmentKind.DESCRIPTION}) or _sentences(session)
     outcome = _sentences(session, {SegmentKind.RESOLUTION})
-    title = session.insights.title or (problem[0] if problem else f"{kind}{' for ' + who if who else ''} on {day}")
+    machine = f" on {session.context.machine_names[0]}" if session.context.machine_names else ""
+    fallback = f"{kind}{' for ' + who if who else ''}{machine}, {day}"
+    title = session.insights.title or (problem[0] if problem else fallback)
     parts = [f"{kind}{' for ' + who if who else ''} on {day}, {len(session.segments)} entries."]
     if problem:
         parts.append(f"Problem: {cut(problem[0], 250)}")

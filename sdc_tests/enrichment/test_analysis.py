@@ -68,7 +68,7 @@ def test_the_extractive_summary_quotes_problem_and_outcome_and_keeps_a_source_ti
 
 def test_a_session_with_nothing_readable_still_gets_a_title():
     result = extractive(_session(3, [(SegmentKind.CONNECTION, "Tech connected")]))
-    assert result.title == "Remote session on 2025-03-10" and result.summary
+    assert result.title == "Remote session, 2025-03-10" and result.summary
 
 
 def test_a_long_sentence_is_cut_at_a_word():
@@ -144,7 +144,9 @@ def test_an_unlinked_session_is_analyzed_and_becomes_analyzed_once_linked_withou
     data_dir, session_store, fake_openai
 ):
     session = _session(8, [(SegmentKind.NOTE, "Scanner op de receptie scant niet naar e-mail.")])
-    waiting = session.model_copy(update={"meta": session.meta.model_copy(update={"status": SessionStatus.NEEDS_LINKING})})
+    waiting = session.model_copy(
+        update={"meta": session.meta.model_copy(update={"status": SessionStatus.NEEDS_LINKING})}
+    )
     session_store.write_partition("screenconnect", DAY, [waiting])
     fake_openai.script = {
         "Scanner": ['{"title": "Scanner scant niet naar e-mail", "summary": "Scan-naar-mail faalt."}']
@@ -159,3 +161,17 @@ def test_an_unlinked_session_is_analyzed_and_becomes_analyzed_once_linked_withou
     summary = _run(resources, data_dir)
     assert summary["llm_calls"] == 0 and len(fake_openai.requests) == 1
     assert session_store.read_partition("screenconnect", DAY)[0].meta.status == SessionStatus.ANALYZED
+
+
+def test_events_and_commands_never_make_a_title_but_user_notes_do():
+    events = [
+        (SegmentKind.EVENT, "Session created: Support Jansen (Support)"),
+        (SegmentKind.CONNECTION, "NWL-SRV01 (Guest) connected from 10.1.1.10"),
+        (SegmentKind.COMMAND, "Get-Service spooler | Restart-Service"),
+    ]
+    bare = _session(9, events, customer_name="Northwind Legal LLP", machine_names=["NWL-SRV01"])
+    assert extractive(bare).title == "Remote session for Northwind Legal LLP on NWL-SRV01, 2025-03-10"
+    noted = bare.model_copy(
+        update={"insights": bare.insights.model_copy(update={"user_notes": ["Back-up taak faalde, schijf vol."]})}
+    )
+    assert extractive(noted).title == "Back-up taak faalde, schijf vol."
