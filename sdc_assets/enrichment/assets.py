@@ -18,10 +18,9 @@ from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.model import Session, SessionStatus
 from sdc_assets.sessions.sources import SESSION_ASSETS
-from sdc_assets.sessions.writing import PREVIEW_ROWS
+from sdc_assets.sessions.writing import PREVIEW_ROWS, quarantine_failures
 from sdc_resources.atomic import write_atomic
 from sdc_resources.data_dir import default_data_path
-from sdc_resources.jsonl import write_jsonl_if_changed
 from sdc_resources.llm import LLM, BudgetExhausted
 from sdc_resources.session_store import SessionStore
 from sdc_resources.syncro import Syncro
@@ -122,11 +121,8 @@ def linked_sessions(
                 if link.method == "llm_failed":
                     failures.append({"session_key": session.meta.session_id, "reason": "; ".join(errors)})
             linked.append(apply_link(session, link))
-        quarantine = Path(config.quarantine_dir) / f"linking-{day}.jsonl"
-        if failures:
-            write_jsonl_if_changed(quarantine, failures, key="session_key")
-        elif todo:
-            quarantine.unlink(missing_ok=True)
+        if todo:
+            quarantine_failures(Path(config.quarantine_dir) / f"linking-{day}.jsonl", failures)
         written = session_store.save(linked)
         methods = Counter(s.context.link_method for s in linked)
         totals.update(methods)
@@ -228,11 +224,8 @@ def analyzed_sessions(
                     method = "extractive_after_llm_failure"
             methods[method] += 1
             done.append(apply_analysis(session, analysis or extractive(session)))
-        quarantine = Path(config.quarantine_dir) / f"analysis-{day}.jsonl"
-        if failures:
-            write_jsonl_if_changed(quarantine, failures, key="session_key")
-        elif todo:
-            quarantine.unlink(missing_ok=True)
+        if todo:
+            quarantine_failures(Path(config.quarantine_dir) / f"analysis-{day}.jsonl", failures)
         written = session_store.save(done)
         totals.update(methods)
         sample = [

@@ -27,7 +27,7 @@ def write_session_day(
 ) -> list[str]:
     """Store the day's sessions, quarantine what could not be built, report per partition; the invalid files."""
     result = store.write_partition(source, day, sessions)
-    _quarantine_failures(quarantine, failures)
+    quarantine_failures(quarantine, failures)
     for failure in failures:
         context.log.warning(f"{source} {day}: session {failure['session_key']} quarantined: {failure['reason']}")
     context.add_asset_metadata(
@@ -82,7 +82,8 @@ def sessions_check_result(invalid: list[str]) -> dg.AssetCheckResult:
     )
 
 
-def _quarantine_failures(path: Path, failures: list[dict]) -> None:
+def quarantine_failures(path: Path, failures: list[dict]) -> None:
+    """Write the records that failed, one JSON object a line; no failures removes the file."""
     if failures:
         write_atomic(path, "".join(json.dumps(f, ensure_ascii=False) + "\n" for f in failures).encode())
     else:

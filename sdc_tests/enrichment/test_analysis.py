@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from sdc_assets.enrichment.analysis import SUMMARY_MAX, TITLE_MAX, extractive
 from sdc_assets.enrichment.assets import analyzed_sessions
@@ -21,7 +20,6 @@ from sdc_assets.sessions.model import (
     SourceSystem,
 )
 from sdc_resources.llm import LLM
-from sdc_tests.enrichment.fake_openai import FakeOpenAI, serve
 
 DAY = "2025-03-10"
 LOG_DUMP = (
@@ -74,16 +72,6 @@ def test_a_session_with_nothing_readable_still_gets_a_title():
 def test_a_long_sentence_is_cut_at_a_word():
     result = extractive(_session(4, [(SegmentKind.NOTE, "Printer " + "zeer " * 40 + "traag.")]))
     assert len(result.title) <= TITLE_MAX and result.title.endswith("…") and "  " not in result.title
-
-
-@pytest.fixture
-def fake_openai():
-    fake = FakeOpenAI()
-    server = serve(fake)
-    yield fake
-    fake.released.set()
-    server.shutdown()
-    server.server_close()
 
 
 def _run(resources: dict, data_dir: Path) -> dict:
