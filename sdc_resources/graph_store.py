@@ -114,7 +114,20 @@ class GraphStore(SqlDatabase):
     )
 
     def ensure_schema(self) -> None:
-        metadata.create_all(self.engine())
+        """Create the tables where missing; add SDC's two columns to the portal's own tables where they lack them
+        (the portal's rows keep ``sdc_scope`` NULL, so no sync ever touches them)."""
+        engine = self.engine()
+        metadata.create_all(engine)
+        inspector = sa.inspect(engine)
+        for table in (graph_nodes, graph_edges):
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            with engine.begin() as connection:
+                for name, kind in (("sdc_scope", "VARCHAR(64)"), ("sdc_hash", "VARCHAR(16)")):
+                    if name not in present:
+                        connection.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind} NULL"))
+                if "sdc_scope" not in present:
+                    index = f"ix_{table.name}_sdc_scope"
+                    connection.execute(sa.text(f"CREATE INDEX {index} ON {table.name} (sdc_scope)"))
 
     def _upsert(self, table: sa.Table, keys: list[str], columns: list[str]):
         if self.dialect == "mysql":

@@ -88,3 +88,30 @@ def test_hostile_text_in_ids_and_properties_round_trips(store):
     for node in nodes:
         assert stored[node.node_id] == node.properties and matched[node.node_id] == node.properties["text"]
     assert _sync(store, "day:2025-03-10", [TICKET, *nodes], edges)[2].changed == 0
+
+
+PORTAL_DDL = [
+    """CREATE TABLE graph_nodes (node_id VARCHAR(100) PRIMARY KEY, node_type VARCHAR(50) NOT NULL,
+       properties JSON, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+       updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)""",
+    """CREATE TABLE graph_edges (edge_id INT AUTO_INCREMENT PRIMARY KEY, source_id VARCHAR(100) NOT NULL,
+       target_id VARCHAR(100) NOT NULL, edge_type VARCHAR(50) NOT NULL, confidence DECIMAL(3,2) DEFAULT 1.00,
+       properties JSON, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+       updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, UNIQUE KEY uq (source_id, target_id, edge_type))""",
+    """INSERT INTO graph_nodes (node_id, node_type, properties) VALUES ('ticket_7', 'ticket', '{"by": "portal"}')""",
+    """INSERT INTO graph_edges (source_id, target_id, edge_type, confidence, properties)
+       VALUES ('ticket_7', 'user_3', 'CREATED_BY', 1.00, '{"by": "portal"}')""",
+]
+
+
+def test_the_portals_own_tables_gain_sdcs_columns_and_keep_their_rows(mariadb_graph):
+    with mariadb_graph.connect() as connection:
+        for statement in PORTAL_DDL:
+            connection.execute(sa.text(statement))
+    _sync(mariadb_graph, "day:2025-03-10", [TICKET], [Edge("ticket_1", "user_1", "CREATED_BY", 1.0, {})])
+    _sync(mariadb_graph, "day:2025-03-10", [], [])  # the day's evidence is gone: only SDC's rows leave
+    with mariadb_graph.connect() as connection:
+        nodes = connection.execute(sa.select(graph_nodes.c.node_id, graph_nodes.c.sdc_scope)).all()
+        edges = connection.execute(sa.select(graph_edges.c.source_id, graph_edges.c.properties)).all()
+    assert nodes == [("ticket_7", None)]
+    assert [(source, props) for source, props in edges] == [("ticket_7", {"by": "portal"})]
