@@ -110,8 +110,10 @@ def chunks(
     for day in context.partition_keys:
         path = index_store.chunks_path(day)
         sessions = session_store.read_day(day)
-        frame, chunked = chunk_day(sessions, index_store.read(path, CHUNK_SCHEMA), embedder)
-        index_store.write(path, frame)
+        previous = index_store.read(path, CHUNK_SCHEMA)
+        frame, chunked = chunk_day(sessions, previous, embedder)
+        if chunked or frame.height != previous.height:  # an unchanged day keeps its file (and its mtime)
+            index_store.write(path, frame)
         preview = frame.head(10).select("chunk_type", "source", pl.col("text").str.slice(0, 80))
         context.add_asset_metadata(
             {
