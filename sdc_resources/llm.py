@@ -6,6 +6,7 @@ stronger one complex tasks. Answers must be one JSON object that a pydantic mode
 is asked once more, then given up with the reason. No tools are bound: the model can only answer.
 """
 
+import functools
 import json
 import os
 import re
@@ -85,26 +86,11 @@ class LLM(dg.ConfigurableResource):
         return Budget(self.max_calls_per_run, self.max_tokens_per_run)
 
     def chat(self, task: Literal["simple", "complex"]):
-        """The langchain chat model for a task; temperature 0."""
+        """The langchain chat model for a task (temperature 0), built once per configuration."""
+        if not self.enabled:
+            raise RuntimeError("provider none makes no calls")
         model = self.model_simple if task == "simple" else self.model_complex
-        if self.provider == "openai":
-            from langchain_openai import ChatOpenAI
-
-            return ChatOpenAI(
-                model=model,
-                base_url=self.base_url,
-                api_key=self.api_key or "not-needed",
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-                temperature=0,
-            )
-        if self.provider == "gemini":
-            from langchain_google_genai import ChatGoogleGenerativeAI
-
-            return ChatGoogleGenerativeAI(
-                model=model, api_key=self.api_key, timeout=self.timeout, max_retries=self.max_retries, temperature=0
-            )
-        raise RuntimeError("provider none makes no calls")
+        return _chat_model(self.provider, model, self.base_url, self.api_key, self.timeout, self.max_retries)
 
     def ask(
         self, task: Literal["simple", "complex"], system: str, user: str, schema: type[T], budget: Budget
@@ -131,6 +117,25 @@ class LLM(dg.ConfigurableResource):
                 errors.append(f"invalid answer: {str(exc)[:200]}")
                 messages += [AIMessage(str(reply.content)), HumanMessage(f"That was not valid: {exc}. Answer again.")]
         return Answer(None, errors)
+
+
+@functools.cache
+def _chat_model(provider: str, model: str, base_url: str | None, api_key: str | None, timeout: float, retries: int):
+    """One client per configuration: its HTTP connection pool is reused by every call of a run."""
+    if provider == "openai":
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(
+            model=model,
+            base_url=base_url,
+            api_key=api_key or "not-needed",
+            timeout=timeout,
+            max_retries=retries,
+            temperature=0,
+        )
+    from langchain_google_genai import ChatGoogleGenerativeAI
+
+    return ChatGoogleGenerativeAI(model=model, api_key=api_key, timeout=timeout, max_retries=retries, temperature=0)
 
 
 def parse_json(text: str, schema: type[T]) -> T:

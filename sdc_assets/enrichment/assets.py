@@ -51,15 +51,6 @@ def apply_link(session: Session, link: Link) -> Session:
     return session.model_copy(update={"context": context, "meta": session.meta.model_copy(update={"status": status})})
 
 
-def source_view(session: Session) -> Session:
-    """The session as its source gave it: a customer id set by an earlier link is not evidence of itself."""
-    if session.context.link_method in (None, "source_id"):
-        return session
-    return session.model_copy(
-        update={"context": session.context.model_copy(update={"customer_id": None, "contact_id": None})}
-    )
-
-
 def review_csv(sessions: list[Session]) -> bytes:
     """The sessions needing review with their candidates, one row each."""
     out = io.StringIO()
@@ -111,7 +102,7 @@ def linked_sessions(
         todo = [s for s in sessions if config.relink or s.meta.status == SessionStatus.NEEDS_LINKING]
         linked, failures = [], []
         for session in todo:
-            link = link_session(source_view(session), index, config.threshold, config.margin)
+            link = link_session(session, index, config.threshold, config.margin)
             if not link.linked and link.candidates and llm.enabled:
                 try:
                     link, errors = llm_link(session, link, llm, budget)

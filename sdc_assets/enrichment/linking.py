@@ -157,7 +157,8 @@ def link_session(session: Session, index: CustomerIndex, threshold: float = 0.9,
     """The exact → fuzzy part of the waterfall. An unlinked result carries the candidates for the LLM or
     for review; ``method`` then says why (``ambiguous``, ``no_match``)."""
     context = session.context
-    if context.customer_id:
+    from_source = context.link_method in (None, "source_id")  # an earlier link is not evidence of itself
+    if context.customer_id and from_source:
         contact = context.contact_id
         name = index.names.get(context.customer_id, context.customer_name or context.customer_id)
         candidate = Candidate(context.customer_id, name, 1.0, "source_id", contact)

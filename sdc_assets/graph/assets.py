@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
+import sqlalchemy as sa
 
 from sdc_assets.graph.build import (
     Graph,
@@ -100,7 +101,7 @@ def _index_state(frame: pl.DataFrame, sessions: list[Session], index_store: Inde
         sorted(queries.iter_rows()),
         sorted(s.meta.session_id for s in sessions if is_resolved(s)),
         config.model_dump(),
-        [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in records],
+        [(p.name, st.st_size, st.st_mtime_ns) for p in records for st in (p.stat(),)],
     ]
     return hashlib.sha256(json.dumps(state).encode()).hexdigest()
 
@@ -188,8 +189,7 @@ def _completeness(connection, records: list[dict]) -> dict:
         present |= {
             (row.source_id, row.target_id, row.edge_type, float(row.confidence))
             for row in connection.execute(
-                graph_edges.select()
-                .with_only_columns(
+                sa.select(
                     graph_edges.c.source_id, graph_edges.c.target_id, graph_edges.c.edge_type, graph_edges.c.confidence
                 )
                 .where(graph_edges.c.source_id.in_(ids[start : start + 500]))

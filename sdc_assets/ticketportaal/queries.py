@@ -160,53 +160,51 @@ def changed_tickets(connection: sa.Connection, since: datetime) -> list[dict]:
     ]
 
 
-def fetch_kb(connection: sa.Connection, since: datetime | None) -> tuple[list[dict], set[int]]:
-    """Published articles changed after ``since`` (all when None), with category and author; and the ids of
-    every published article, so that unpublished and deleted ones can be dropped."""
-    author = users.alias("author")
-    query = (
-        sa.select(knowledge_base, categories.c.name.label("category_name"), *_person_columns(author, "author"))
-        .select_from(
-            knowledge_base.outerjoin(categories, knowledge_base.c.category_id == categories.c.category_id).outerjoin(
-                author, knowledge_base.c.author_id == author.c.user_id
-            )
-        )
-        .where(knowledge_base.c.is_published == sa.true())
-        .order_by(knowledge_base.c.kb_id)
-    )
+def _fetch_live(
+    connection: sa.Connection,
+    table: sa.Table,
+    live: sa.ColumnElement,
+    person: tuple[str, sa.Column],
+    since: datetime | None,
+    joins: tuple = (),
+    extra: tuple = (),
+) -> tuple[list[dict], set[int]]:
+    """The ``live`` rows of ``table`` changed after ``since`` (all when None), each with the person its
+    ``person`` column names; and the ids of every live row, so that rows gone from the source can be dropped."""
+    role, column = person
+    alias = users.alias(role)
+    source = table.outerjoin(alias, column == alias.c.user_id)
+    for other, condition in joins:
+        source = source.outerjoin(other, condition)
+    key = next(iter(table.primary_key.columns))
+    query = sa.select(table, *extra, *_person_columns(alias, role)).select_from(source).where(live).order_by(key)
     if since is not None:
-        query = query.where(knowledge_base.c.updated_at > _naive_utc(since))
-    articles = []
+        query = query.where(table.c.updated_at > _naive_utc(since))
+    rows = []
     for row in map(_row, connection.execute(query).mappings()):
-        article = {key: row[key] for key in _names(knowledge_base)}
-        article["is_published"] = bool(article["is_published"])
-        article["category"] = row["category_name"]
-        article["author"] = _person(row, "author")
-        articles.append(article)
-    live = sa.select(knowledge_base.c.kb_id).where(knowledge_base.c.is_published == sa.true())
-    return articles, set(connection.execute(live).scalars())
+        record = {name: row[name] for name in _names(table)} | {role: _person(row, role)}
+        rows.append(record | {name: row[name] for name in (c.name for c in extra)})
+    return rows, set(connection.execute(sa.select(key).where(live)).scalars())
+
+
+def fetch_kb(connection: sa.Connection, since: datetime | None) -> tuple[list[dict], set[int]]:
+    """Published articles changed after ``since``, with category and author; and every published id."""
+    articles, live = _fetch_live(
+        connection,
+        knowledge_base,
+        knowledge_base.c.is_published == sa.true(),
+        ("author", knowledge_base.c.author_id),
+        since,
+        joins=((categories, knowledge_base.c.category_id == categories.c.category_id),),
+        extra=(categories.c.name.label("category"),),
+    )
+    return [a | {"is_published": bool(a["is_published"])} for a in articles], live
 
 
 def fetch_cis(connection: sa.Connection, since: datetime | None) -> tuple[list[dict], set[int]]:
-    """Configuration items not written off, changed after ``since`` (all when None), with their owner; and
-    the ids of every such item."""
-    owner = users.alias("owner")
+    """Configuration items not written off, changed after ``since``, with their owner; and every such id."""
     in_service = configuration_items.c.status != WRITTEN_OFF
-    query = (
-        sa.select(configuration_items, *_person_columns(owner, "owner"))
-        .select_from(configuration_items.outerjoin(owner, configuration_items.c.owner_id == owner.c.user_id))
-        .where(in_service)
-        .order_by(configuration_items.c.ci_id)
-    )
-    if since is not None:
-        query = query.where(configuration_items.c.updated_at > _naive_utc(since))
-    items = []
-    for row in map(_row, connection.execute(query).mappings()):
-        item = {key: row[key] for key in _names(configuration_items)}
-        item["owner"] = _person(row, "owner")
-        items.append(item)
-    live = sa.select(configuration_items.c.ci_id).where(in_service)
-    return items, set(connection.execute(live).scalars())
+    return _fetch_live(connection, configuration_items, in_service, ("owner", configuration_items.c.owner_id), since)
 
 
 def fetch_reference(connection: sa.Connection) -> dict[str, list[dict]]:
