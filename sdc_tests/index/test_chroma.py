@@ -50,6 +50,16 @@ def test_every_chunk_lands_once_and_a_rerun_writes_nothing(index_resources, file
     assert sessions.count() == counts["dagster/row_count"]
 
 
+def test_an_unchanged_day_keeps_its_chunk_table_and_index_record_files(index_resources, file_drop):
+    copy_demo(file_drop, "notes")
+    _run([*NOTES, *INDEX], index_resources)
+    store = index_resources["index_store"]
+    paths = [store.chunks_path("2025-03-10"), store.indexed_path("2025-03-10")]
+    before = [p.stat().st_mtime_ns for p in paths]
+    _run([*NOTES, *INDEX], index_resources)
+    assert [p.stat().st_mtime_ns for p in paths] == before
+
+
 def test_a_removed_session_loses_its_chunks(index_resources, file_drop):
     copy_demo(file_drop, "notes")
     _run([*NOTES, *INDEX], index_resources)
