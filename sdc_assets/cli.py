@@ -18,8 +18,7 @@ from sdc_assets.file_drop.assets import file_drop_assets, parse_inbox
 from sdc_assets.file_drop.sources import FILE_SOURCES, SOURCES_BY_NAME
 from sdc_assets.graph.assets import graph_assets
 from sdc_assets.index.assets import daily_index_assets, index_assets
-from sdc_assets.index.collections import COLLECTION_OF_SOURCE
-from sdc_assets.index.search import search
+from sdc_assets.index.search import SCOPES, search
 from sdc_assets.partitions import TIMEZONE, contiguous_ranges, daily_partitions, partition_range_tags
 from sdc_assets.sessions.model import Session, SessionStatus
 from sdc_assets.syncro.assets import syncro_assets
@@ -213,10 +212,15 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--quiet", action="store_true", help="no per-file progress")
     find = commands.add_parser("search", help="find session chunks by meaning")
     find.add_argument("query")
-    find.add_argument("--source", choices=sorted(COLLECTION_OF_SOURCE), help="only this source")
+    find.add_argument(
+        "--source",
+        choices=SCOPES,
+        help="only this source (ticketportaal includes its KB articles and CIs) or collection (kb, ci, sessions, "
+        "tickets, knowledge_base, configuration_items); default: every collection",
+    )
     find.add_argument("--customer", help="only this customer id")
     find.add_argument("--since", type=date.fromisoformat, help="only sessions from this day on (YYYY-MM-DD)")
-    find.add_argument("-k", type=int, default=5, help="how many chunks (default 5)")
+    find.add_argument("-k", type=_positive, default=5, help="how many chunks (default 5)")
     find.add_argument("--json", action="store_true", help="print JSON for machines")
     portal = commands.add_parser("demo-portal", help="build a local SQLite ticketportaal from sample data")
     portal.add_argument("path", type=Path, help="the SQLite file to (re)create")
@@ -229,8 +233,15 @@ def main(argv: list[str] | None = None) -> int:
     return search_command(args)
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def search_command(args: argparse.Namespace) -> int:
-    """Print the best chunks: score, day, source, session id and file, and the text."""
+    """Print the best chunks: score, day, source, the document's identity (and file), and the text."""
     resources = build_definitions().resources
     hits = search(
         args.query,
@@ -248,8 +259,8 @@ def search_command(args: argparse.Namespace) -> int:
     if not hits:
         print("no matches")
     for rank, hit in enumerate(hits, start=1):
-        print(f"{rank}. {hit.score:.3f}  {hit.day}  {hit.source:<13} {hit.chunk_type:<11} {hit.customer}")
-        print(f"   session {hit.session_id}  {hit.path}")
+        print(f"{rank}. {hit.score:.3f}  {hit.day}  {hit.source:<13} {hit.kind:<7} {hit.chunk_type:<11} {hit.customer}")
+        print(f"   {hit.identity}" + (f": {hit.title}" if hit.title else "") + (f"  {hit.path}" if hit.path else ""))
         print("   " + " ".join(hit.text.split())[:200] + "\n")
     return 0
 

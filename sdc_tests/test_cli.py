@@ -14,10 +14,15 @@ from .conftest import DEMO, REPO
 
 def test_ingest_materializes_every_touched_day_and_prints_a_summary(tmp_path, monkeypatch, capsys):
     shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
-    shutil.copytree(DEMO, tmp_path / "data" / "inbox")
+    for source in ("screenconnect", "sillytavern", "notes"):
+        shutil.copytree(DEMO / source, tmp_path / "data" / "inbox" / source)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     monkeypatch.setenv("SDC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SDC_SYNCRO_REPLAY_DIR", str(DEMO / "syncro"))
+    portal = tmp_path / "portal.sqlite"
+    assert cli.main(["demo-portal", str(portal), "--sample", str(DEMO / "ticketportaal" / "portal.json")]) == 0
+    monkeypatch.setenv("TICKETPORTAAL_SQLITE", str(portal))
 
     assert cli.main(["ingest", "--quiet"]) == 0
     out = capsys.readouterr().out
@@ -25,9 +30,10 @@ def test_ingest_materializes_every_touched_day_and_prints_a_summary(tmp_path, mo
     assert "sillytavern       8 sessions" in out
     assert "notes             8 sessions" in out
     assert "line 7: invalid JSON" in out
-    assert len(list((tmp_path / "data" / "sessions").rglob("*.json"))) == 30
+    assert "ticketportaal    11 sessions" in out
+    assert len(list((tmp_path / "data" / "sessions").rglob("*.json"))) == 47
 
-    assert re.search(r"^Semantic index \(Chroma\): sessions: \d+ chunks$", out, re.M)
+    assert re.search(r"^Semantic index \(Chroma\): .*knowledge_base: \d+ chunks, sessions: \d+ chunks", out, re.M)
 
     assert cli.main(["search", "Outlook keeps asking for the password", "--json", "-k", "3"]) == 0
     hits = json.loads(capsys.readouterr().out)
@@ -38,6 +44,21 @@ def test_ingest_materializes_every_touched_day_and_prints_a_summary(tmp_path, mo
     assert hits and {h["source"] for h in hits} == {"notes"} and min(h["day"] for h in hits) >= "2025-03-12"
     assert cli.main(["search", "printer", "--customer", "no-such-customer"]) == 0
     assert capsys.readouterr().out.strip() == "no matches"
+
+    # Every collection is searched without --source: KB articles and CIs carry their own identity.
+    assert cli.main(["search", "print spooler herstarten", "--json", "-k", "20"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    kinds = {h["kind"] for h in hits}
+    assert {"kb", "ticket"} <= kinds
+    article = next(h for h in hits if h["kind"] == "kb")
+    assert article["source_ref"] == "kb/1" and article["session_id"] is None and article["path"] is None
+    assert article["title"] == "Printer drukt niet af: spooler herstarten"
+    assert cli.main(["search", "laptop EliteBook", "--source", "ci", "-k", "1", "--json"]) == 0
+    (item,) = json.loads(capsys.readouterr().out)
+    assert (item["kind"], item["source_ref"], item["identity"]) == ("ci", "ci/1", "CI CI-2025-0001")
+    assert cli.main(["search", "printer drukt niet af", "--source", "ticketportaal", "-k", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "KB article 1: Printer drukt niet af" in out and "ticket " in out
 
     instance = dg.DagsterInstance.get()
     materialized = instance.get_materialized_partitions(dg.AssetKey("screenconnect_sessions"))
