@@ -29,7 +29,7 @@ $(DEMO_PORTAL_DB): data/demo/ticketportaal/portal.json | install
 demo: install $(DEMO_PORTAL_DB)
 	mkdir -p data/inbox
 	cp -R data/demo/screenconnect data/demo/sillytavern data/demo/notes data/inbox/
-	$(DEMO_ENV) $(BIN)/sdc ingest
+	$(DEMO_ENV) $(BIN)/sdc ingest --allow-quarantine  # the demo data holds bad records on purpose
 
 dev: install $(DEMO_PORTAL_DB)
 	$(DEMO_ENV) $(BIN)/dagster dev -h 127.0.0.1 -p $${SDC_UI_PORT:-3000} -w workspace.yaml

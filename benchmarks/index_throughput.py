@@ -24,7 +24,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from sdc_assets.cli import QUIET
+from sdc_assets.cli.runs import QUIET
 from sdc_assets.index.assets import CHUNK_SCHEMA, chroma_collections, chunks, embeddings
 from sdc_assets.index.chunking import normalize
 from sdc_assets.partitions import days_between, partition_range_tags

@@ -26,7 +26,7 @@ from pathlib import Path
 import dagster as dg
 import sqlalchemy as sa
 
-from sdc_assets.cli import QUIET
+from sdc_assets.cli.runs import QUIET
 from sdc_assets.enrichment.assets import enrichment_assets
 from sdc_assets.graph.assets import graph_assets
 from sdc_assets.index.assets import daily_index_assets, reference_collections

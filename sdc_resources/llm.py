@@ -16,6 +16,8 @@ from typing import Generic, Literal, TypeVar
 import dagster as dg
 from pydantic import BaseModel, Field, ValidationError
 
+from sdc_resources.redact import redact
+
 T = TypeVar("T", bound=BaseModel)
 _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
@@ -107,14 +109,14 @@ class LLM(dg.ConfigurableResource):
                 reply = model.invoke(messages)
             except Exception as exc:  # transport errors after the client's own retries: give up on this item
                 budget.charge(0)
-                errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+                errors.append(redact(f"{type(exc).__name__}: {exc}", [self.api_key])[:300])
                 return Answer(None, errors)
             usage = reply.usage_metadata or {}
             budget.charge(int(usage.get("total_tokens") or 0))
             try:
                 return Answer(parse_json(str(reply.content), schema), errors)
             except (ValueError, ValidationError) as exc:
-                errors.append(f"invalid answer: {str(exc)[:200]}")
+                errors.append(redact(f"invalid answer: {exc}", [self.api_key])[:300])
                 messages += [AIMessage(str(reply.content)), HumanMessage(f"That was not valid: {exc}. Answer again.")]
         return Answer(None, errors)
 

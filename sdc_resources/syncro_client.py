@@ -21,6 +21,7 @@ from urllib3.util.retry import Retry
 
 from sdc_resources.atomic import write_atomic
 from sdc_resources.pacer import Pacer
+from sdc_resources.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,7 @@ class LiveClient(SyncroApi):
         self.pacer = pacer
         self.timeout = timeout
         self.capture_dir = Path(capture_dir) if capture_dir else None
+        self._key = api_key  # only to redact it from what a server echoes
         retry = PacedRetry(
             total=retries,
             connect=retries,
@@ -215,12 +217,12 @@ class LiveClient(SyncroApi):
             raise SyncroError(f"GET {path} failed after retries: {type(exc).__name__}") from None
         if response.status_code in (401, 403):
             raise SyncroAuthError(
-                f"GET {path}: HTTP {response.status_code} {_error_text(response)}; check SYNCRO_API_KEY"
+                f"GET {path}: HTTP {response.status_code} {_error_text(response, self._key)}; check SYNCRO_API_KEY"
             )
         if response.status_code == 404:
             raise SyncroNotFound(f"GET {path}: HTTP 404")
         if response.status_code >= 400:
-            raise SyncroError(f"GET {path}: HTTP {response.status_code} {_error_text(response)}")
+            raise SyncroError(f"GET {path}: HTTP {response.status_code} {_error_text(response, self._key)}")
         try:
             body = response.json()
         except ValueError:
@@ -230,14 +232,15 @@ class LiveClient(SyncroApi):
         return body
 
 
-def _error_text(response: requests.Response) -> str:
-    """Syncro's error message, whichever key it came in (``error``, ``message``, ``errors``)."""
+def _error_text(response: requests.Response, key: str) -> str:
+    """Syncro's error message, whichever key it came in (``error``, ``message``, ``errors``), without secrets
+    (a server may echo the request's headers)."""
     try:
         body = response.json()
     except ValueError:
         return ""
     if isinstance(body, dict):
-        for key in ("error", "message", "errors"):
-            if body.get(key):
-                return re.sub(r"\s+", " ", json.dumps(body[key], ensure_ascii=False))[:200]
+        for name in ("error", "message", "errors"):
+            if body.get(name):
+                return redact(re.sub(r"\s+", " ", json.dumps(body[name], ensure_ascii=False)), [key])[:200]
     return ""

@@ -24,7 +24,7 @@ def test_ingest_materializes_every_touched_day_and_prints_a_summary(tmp_path, mo
     assert cli.main(["demo-portal", str(portal), "--sample", str(DEMO / "ticketportaal" / "portal.json")]) == 0
     monkeypatch.setenv("TICKETPORTAAL_SQLITE", str(portal))
 
-    assert cli.main(["ingest", "--quiet"]) == 0
+    assert cli.main(["ingest", "--quiet", "--allow-quarantine"]) == 0
     out = capsys.readouterr().out
     assert "screenconnect    14 sessions" in out
     assert "sillytavern       8 sessions" in out
@@ -74,8 +74,11 @@ def test_summary_counts_only_the_quarantine_of_current_files(tmp_path, monkeypat
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     monkeypatch.setenv("SDC_DATA_DIR", str(tmp_path / "data"))
     (inbox / "n.json").write_text('[{"id": "1", "created_at": "2025-03-10"}, {"id": "2"}]')
-    assert cli.main(["ingest", "--quiet", "--source", "notes"]) == 0
-    assert re.search(r"^  notes +1  .*quarantine/notes$", capsys.readouterr().out, re.M)
+    assert cli.main(["ingest", "--quiet", "--source", "notes"]) == 1  # a quarantined record is not a success
+    out = capsys.readouterr().out
+    assert re.search(r"^  notes +1  .*quarantine/notes$", out, re.M)
+    assert re.search(r"^  notes +ok +1 +1$", out, re.M)
+    assert "notes quarantined: n.json notes[1]: note has no readable created_at" in out
     (inbox / "n.json").write_text('[{"id": "1", "created_at": "2025-03-10"}, {"id": "2", "created_at": "2025-03-10"}]')
     assert cli.main(["ingest", "--quiet", "--source", "notes"]) == 0
     out = capsys.readouterr().out

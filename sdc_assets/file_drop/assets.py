@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from sdc_assets.file_drop.ingest import ParsedFile, parse_file, records_of_days, row_record
+from sdc_assets.file_drop.ingest import ParsedFile, parse_file, records_of_days, remove_stale_work, row_record
 from sdc_assets.file_drop.records import Record
 from sdc_assets.file_drop.sources import FILE_SOURCES, FileSource
 from sdc_assets.metadata import markdown_table
@@ -21,6 +21,8 @@ from sdc_resources.session_store import SessionStore
 
 def parse_inbox(source: FileSource, file_drop: FileDrop, log: Callable[[str], object]) -> list[ParsedFile]:
     """Parse (or take from cache) every current file of ``source``; identical copies count once."""
+    for folder in remove_stale_work(source, file_drop):
+        log(f"{source.name}: removed {folder.name}, left behind by a parse that did not finish")
     dropped = file_drop.list_files(source.name, source.patterns)
     parsed: list[ParsedFile] = []
     seen: set[str] = set()
@@ -54,7 +56,7 @@ def build_sessions(source: FileSource, frame: pl.DataFrame) -> tuple[list[Sessio
     for key, (day, records, files) in groups.items():
         try:
             sessions.append(source.build_session(key, records, sorted(files), day))
-        except (ValueError, KeyError, TypeError) as exc:
+        except Exception as exc:  # one session that cannot be built never fails its day
             failures.append({"session_key": key, "files": sorted(files), "reason": f"{type(exc).__name__}: {exc}"})
     return sessions, failures
 

@@ -19,12 +19,14 @@ from pathlib import Path
 
 import polars as pl
 
-from sdc_assets.file_drop.records import ParseOptions, Record, Rejected, SourceParseError
+from sdc_assets.file_drop.records import ParseOptions, Record, Rejected, SourceParseError, preview
 from sdc_assets.file_drop.sources import FileSource
-from sdc_resources.atomic import write_atomic
+from sdc_resources.atomic import write_atomic, write_atomic_with
 from sdc_resources.file_drop import DroppedFile, FileDrop
+from sdc_resources.run_health import process_alive
 
 BATCH_ROWS = 20_000
+WORK_MARK = ".tmp-"  # <cache folder>.tmp-<pid>-<thread>: a parse in progress
 RECORD_SCHEMA = {
     "source_file": pl.String,
     "file_sha256": pl.String,
@@ -60,7 +62,10 @@ def parse_file(
 ) -> ParsedFile:
     """Parse ``dropped`` into the record cache, or return the cached result for the same bytes.
 
-    ``log`` hears about progress every ``BATCH_ROWS`` records of a large file.
+    Whatever a file holds, this returns: a record that cannot be read or stored is quarantined with its
+    line and reason, and a file whose rest cannot be read keeps the records before that point and is
+    copied to the quarantine whole. The result is cached by content, so the same bytes are never parsed
+    again. ``log`` hears about progress every ``BATCH_ROWS`` records of a large file.
     """
     options = file_drop.parse_options()
     name_hash = hashlib.sha256(dropped.relpath.encode()).hexdigest()[:8]
@@ -69,12 +74,39 @@ def parse_file(
     if summary_path.exists():
         return ParsedFile(**json.loads(summary_path.read_text()))
     # Parse into a private folder and rename it into place: a sensor tick and a run may parse the same file at once.
-    work = cache.with_name(f"{cache.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    work = cache.with_name(f"{cache.name}{WORK_MARK}{os.getpid()}-{threading.get_ident()}")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    try:
+        parsed = _parse_into(work, cache, source, dropped, sha256, file_drop, log)
+        write_atomic(work / "summary.json", json.dumps(asdict(parsed), indent=2).encode())
+        try:
+            os.rename(work, cache)
+        except OSError:
+            if summary_path.exists():  # another process finished the same file first; its result is the same
+                return ParsedFile(**json.loads(summary_path.read_text()))
+            shutil.rmtree(cache)  # the leftover of a parse that crashed
+            os.rename(work, cache)
+        return parsed
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _parse_into(
+    work: Path,
+    cache: Path,
+    source: FileSource,
+    dropped: DroppedFile,
+    sha256: str,
+    file_drop: FileDrop,
+    log: Callable[[str], object],
+) -> ParsedFile:
+    """Parse the file into Parquet parts in ``work`` (named as they will be under ``cache``)."""
+    options = file_drop.parse_options()
     parsed = ParsedFile(dropped.relpath, sha256)
     rejects: list[Rejected] = []
     batch: list[dict] = []
+    last = "the start of the file"
 
     def flush() -> None:
         name = f"part-{len(parsed.parts):05d}.parquet"
@@ -88,7 +120,12 @@ def parse_file(
                 if isinstance(item, Rejected):
                     rejects.append(item)
                     continue
-                batch.append(_row(item, dropped.relpath, sha256, parsed.records))
+                last = item.location
+                try:
+                    batch.append(_row(item, dropped.relpath, sha256, parsed.records))
+                except Exception as exc:  # a record the record table cannot hold stays that record's problem
+                    rejects.append(Rejected(item.location, f"cannot be stored: {exc}", preview(item.payload)))
+                    continue
                 parsed.records += 1
                 if len(batch) >= BATCH_ROWS:
                     flush()
@@ -96,25 +133,35 @@ def parse_file(
         except SourceParseError as exc:
             parsed.error = exc.reason
             rejects.append(Rejected(exc.location, exc.reason))
+        except Exception as exc:  # a parser bug or a file no parser foresaw: keep what was read before it
+            parsed.error = f"unreadable after {last}: {type(exc).__name__}: {exc}"
+            rejects.append(Rejected(f"after {last}", parsed.error))
     if batch:
         flush()
     parsed.rejected = len(rejects)
     parsed.days = sorted(session_days([str(work / Path(p).name) for p in parsed.parts], options))
     if rejects:
         parsed.quarantine = str(_quarantine(source, dropped, sha256, rejects, parsed.error, file_drop))
-    write_atomic(work / "summary.json", json.dumps(asdict(parsed), indent=2).encode())
-    try:
-        os.rename(work, cache)
-    except OSError:
-        if summary_path.exists():  # another process finished the same file first; its result is the same
-            shutil.rmtree(work, ignore_errors=True)
-            return ParsedFile(**json.loads(summary_path.read_text()))
-        shutil.rmtree(cache)  # the leftover of a parse that crashed
-        os.rename(work, cache)
     return parsed
 
 
+def remove_stale_work(source: FileSource, file_drop: FileDrop) -> list[Path]:
+    """Remove the private parse folders that processes which no longer run left behind; the ones removed."""
+    removed = []
+    for folder in (file_drop.raw_dir / source.name / "files").glob(f"*{WORK_MARK}*"):
+        pid = folder.name.rsplit(WORK_MARK, 1)[1].split("-", 1)[0]
+        try:
+            if pid.isdigit() and not process_alive(int(pid), folder.stat().st_mtime):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+        except FileNotFoundError:
+            continue
+    return removed
+
+
 def _row(record: Record, relpath: str, sha256: str, ordinal: int) -> dict:
+    payload = json.dumps(record.payload, ensure_ascii=False, default=str)
+    payload.encode("utf-8")  # text that is not Unicode fails here, for this record, not in the Parquet writer
     return {
         "source_file": relpath,
         "file_sha256": sha256,
@@ -123,7 +170,7 @@ def _row(record: Record, relpath: str, sha256: str, ordinal: int) -> dict:
         "session_key": record.session_key,
         "time": record.time,
         "kind": record.kind,
-        "payload": json.dumps(record.payload, ensure_ascii=False, default=str),
+        "payload": payload,
     }
 
 
@@ -135,7 +182,7 @@ def _quarantine(
     error: str | None,
     file_drop: FileDrop,
 ) -> Path:
-    """Write the rejects (and, if the file could not be read to its end, a copy of it)."""
+    """Write the rejects (and, if the file could not be read to its end, a copy of it, streamed)."""
     folder = file_drop.quarantine_dir / source.name
     stem = f"{dropped.relpath.replace('/', '__')}.{sha256[:12]}"
     lines = [json.dumps({"file": dropped.relpath, "sha256": sha256, **asdict(r)}, ensure_ascii=False) for r in rejects]
@@ -144,7 +191,7 @@ def _quarantine(
     if error is not None:
         copy = folder / stem
         if not copy.exists():
-            write_atomic(copy, dropped.path.read_bytes())
+            write_atomic_with(copy, lambda temp: shutil.copyfile(dropped.path, temp))
     return target
 
 

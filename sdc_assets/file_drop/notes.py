@@ -9,14 +9,13 @@ Session: the version with the latest ``updated_at`` wins.
 from __future__ import annotations
 
 import codecs
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, BinaryIO
 
 import ijson
 
-from sdc_assets.file_drop.records import ParseOptions, Record, Rejected, SourceParseError
+from sdc_assets.file_drop.records import ParseOptions, Record, Rejected, SourceParseError, preview, value_problem
 from sdc_assets.file_drop.timeparse import parse_iso
 from sdc_assets.sessions.model import (
     AuthorRole,
@@ -43,9 +42,14 @@ def parse(stream: BinaryIO, file: str, options: ParseOptions) -> Iterator[Record
             seen_notes_key = True
             where = f"notes[{index}]"
             try:
-                yield _record(note, where, options)
+                record = _record(note, where, options)
             except ValueError as exc:
-                yield Rejected(where, str(exc), json.dumps(note, default=str, ensure_ascii=False))
+                yield Rejected(where, str(exc), preview(note))
+                continue
+            except Exception as exc:  # any other failure of one note stays that note's
+                yield Rejected(where, f"{type(exc).__name__}: {exc}", preview(note))
+                continue
+            yield record
     except (ijson.JSONError, UnicodeDecodeError) as exc:
         at = f"after notes[{index}]" if index >= 0 else "before the first note"
         reason = f"invalid JSON: {' '.join(str(exc).split())}; the notes after this point could not be read"
@@ -94,6 +98,8 @@ def _text(note: dict[str, Any], key: str) -> str | None:
 def _record(note: Any, where: str, options: ParseOptions) -> Record:
     if not isinstance(note, dict):
         raise ValueError(f"expected a note object, found {type(note).__name__}")
+    if problem := value_problem(note):
+        raise ValueError(problem)
     note_id = note.get("id")
     if isinstance(note_id, bool) or not isinstance(note_id, str | int) or not str(note_id).strip():
         raise ValueError("note has no id")

@@ -3,13 +3,54 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import reprlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 RAW_PREVIEW_CHARS = 2000
+MAX_DEPTH = 64  # JSON deeper than this is refused: no export nests so, and deeper values crash JSON/polars code
+
+
+def text_safe(text: str) -> str:
+    """``text`` with lone surrogates (from ``\\ud800`` escapes) written as escapes, so it encodes as UTF-8."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def value_problem(value: Any) -> str | None:
+    """Why a parsed JSON value cannot be kept as a record, or None: too deep, or text that is not Unicode."""
+    if _depth_exceeds(value, MAX_DEPTH):
+        return f"JSON nested deeper than {MAX_DEPTH} levels"
+    try:
+        json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"text that is not valid Unicode (a lone surrogate {exc.object[exc.start : exc.end]!a})"
+    except (ValueError, TypeError, RecursionError) as exc:
+        return f"cannot be stored as JSON: {type(exc).__name__}: {exc}"
+    return None
+
+
+def preview(value: Any) -> str:
+    """A short text of any value for a quarantine entry, whatever its depth or content."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (ValueError, TypeError, RecursionError):
+        text = reprlib.Repr(maxlevel=4, maxstring=200, maxother=200).repr(value)
+    return text_safe(text[:RAW_PREVIEW_CHARS])
 
 
 class SourceParseError(Exception):
@@ -42,7 +83,8 @@ class Rejected:
     raw: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "raw", self.raw[:RAW_PREVIEW_CHARS])
+        object.__setattr__(self, "raw", text_safe(self.raw[:RAW_PREVIEW_CHARS]))
+        object.__setattr__(self, "reason", text_safe(self.reason))
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,13 @@ time; a connection that runs past midnight stays on the day it started.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, BinaryIO
 
+from sdc_assets.file_drop.csv_rows import Row, csv_rows, whole_row
 from sdc_assets.file_drop.records import ParseOptions, Record, Rejected, SourceParseError
-from sdc_assets.file_drop.text import decode_text
+from sdc_assets.file_drop.text import decoded_lines
 from sdc_assets.file_drop.timeparse import detect_culture_format, parse_culture_time
 from sdc_assets.sessions.model import (
     AuthorRole,
@@ -45,17 +44,6 @@ SESSION_FIELDS = (
     "GuestOperatingSystemName",
     "GuestPrivateNetworkAddress",
     "GuestLastActivityTime",
-)
-RMM_COLUMNS = (
-    "Client",
-    "Location",
-    "Computer",
-    "Session Name",
-    "Participant Name",
-    "Connected Time",
-    "Disconnected Time",
-    "Computer ID",
-    "Duration",
 )
 EVENT_KINDS = {
     "AddedNote": SegmentKind.NOTE,
@@ -84,43 +72,52 @@ def classify_header(header: list[str]) -> str:
 
 def parse(stream: BinaryIO, file: str, options: ParseOptions) -> Iterator[Record | Rejected]:
     """Yield one record per usable row and a Rejected per malformed one."""
-    text = decode_text(stream.read(), file)
-    rows = _read_rows(text, file)
-    try:
-        header_line, header = next(rows)
-    except StopIteration:
-        raise SourceParseError(file, "line 1", "empty file: no header row") from None
-    header = [h.strip().lstrip("\ufeff") for h in header]
+    shape: dict[str, object] = {}
+    items = csv_rows(decoded_lines(stream, file), lambda text: _is_row_start(text, shape))
+    header_item = next((i for i in items if not (isinstance(i, Row) and not any(f.strip() for f in i.fields))), None)
+    if header_item is None:
+        raise SourceParseError(file, "line 1", "empty file: no header row")
+    if isinstance(header_item, Rejected):
+        raise SourceParseError(file, header_item.location, f"unreadable header row: {header_item.reason}")
+    header = [h.strip().lstrip("\ufeff") for h in header_item.fields]
     try:
         report = classify_header(header)
     except ValueError as exc:
-        raise SourceParseError(file, f"line {header_line}", str(exc)) from None
-    body = list(rows)
+        raise SourceParseError(file, header_item.where, str(exc)) from None
     time_columns = [i for i, h in enumerate(header) if h.endswith("Time")]
-    fmt = detect_culture_format(r[i] for _, r in body for i in time_columns if len(r) == len(header))
-    for line, row in body:
-        where = f"line {line}"
-        raw = ",".join(row)
-        if not any(cell.strip() for cell in row):
+    shape.update(width=len(header), time_columns=time_columns)
+    body = list(items)
+    fmt = detect_culture_format(
+        r.fields[i] for r in body if isinstance(r, Row) and len(r.fields) == len(header) for i in time_columns
+    )
+    for item in body:
+        if isinstance(item, Rejected):
+            yield item
             continue
-        if len(row) != len(header):
-            yield Rejected(where, f"expected {len(header)} fields, found {len(row)}", raw)
+        raw = ",".join(item.fields)
+        if not any(cell.strip() for cell in item.fields):
+            continue
+        if len(item.fields) != len(header):
+            yield Rejected(item.where, f"expected {len(header)} fields, found {len(item.fields)}", raw)
             continue
         try:
-            yield _record(report, dict(zip(header, row, strict=True)), where, fmt, options)
+            yield _record(report, dict(zip(header, item.fields, strict=True)), item.where, fmt, options)
         except ValueError as exc:
-            yield Rejected(where, str(exc), raw)
+            yield Rejected(item.where, str(exc), raw)
 
 
-def _read_rows(text: str, file: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    start = 1
+def _is_row_start(text: str, shape: dict) -> bool:
+    """Whether ``text`` alone is a whole row of this export: as many fields as the header, and every time
+    column empty or a time (a line of command output rarely is)."""
+    if not shape:
+        return False
+    fields = whole_row(text)
+    if fields is None or len(fields) != shape["width"]:
+        return False
     try:
-        for row in reader:
-            yield start, row
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise SourceParseError(file, f"line {start}", f"CSV error: {exc}") from None
+        return all(parse_culture_time(fields[i], None) or True for i in shape["time_columns"])
+    except ValueError:
+        return False
 
 
 def _time(row: dict[str, str], column: str, fmt: str | None) -> datetime | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from sdc_assets.file_drop.ingest import parse_file
+from sdc_assets.file_drop.ingest import parse_file, remove_stale_work
 from sdc_assets.file_drop.sources import FILE_SOURCES, FileSource
 from sdc_assets.graph.assets import DERIVED_KEYS
 from sdc_assets.partitions import contiguous_ranges, daily_partitions, days_between, partition_range_tags
@@ -52,6 +52,8 @@ def plan_drops(
     """Compare the drop folders with ``cursor`` (``{source/relpath: {size, mtime_ns, sha256, days}}``)."""
     plan = DropPlan(cursor=dict(cursor))
     for source in sources:
+        for folder in remove_stale_work(source, file_drop):
+            log(f"removed {folder.name}, left behind by a parse that did not finish")
         current = {f"{source.name}/{f.relpath}": f for f in file_drop.list_files(source.name, source.patterns)}
         for key, dropped in current.items():
             seen = cursor.get(key)
@@ -64,6 +66,9 @@ def plan_drops(
                 _observe(source, key, dropped, seen, current, plan, file_drop, log)
             except FileNotFoundError:  # moved away between listing and reading; the next tick sees it gone
                 continue
+            except Exception as exc:  # one file's failure never holds back the others; it waits for new bytes
+                log(f"{key}: could not be read ({type(exc).__name__}: {exc}); skipped until it changes")
+                plan.cursor[key] = {"size": dropped.size, "mtime_ns": dropped.mtime_ns, "sha256": "", "days": []}
         for key in [k for k in cursor if k.startswith(f"{source.name}/") and k not in current]:
             plan.days[source.name] |= _days(cursor[key]["days"])
             plan.triggers[source.name].append(f"{key}@removed-{cursor[key]['sha256'][:12]}")

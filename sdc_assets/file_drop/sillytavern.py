@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
-from sdc_assets.file_drop.records import ParseOptions, Record, Rejected
-from sdc_assets.file_drop.text import decode_text
+from sdc_assets.file_drop.records import MAX_DEPTH, ParseOptions, Record, Rejected, value_problem
+from sdc_assets.file_drop.text import decoded_lines
 from sdc_assets.file_drop.timeparse import parse_sillytavern_date
 from sdc_assets.sessions.model import (
     AuthorRole,
@@ -49,33 +49,48 @@ def chat_identity(file: str) -> tuple[str | None, bool]:
 
 
 def parse(stream: BinaryIO, file: str, options: ParseOptions) -> Iterator[Record | Rejected]:
-    """Yield one record per message, keyed by the session it falls into."""
-    text = decode_text(stream.read(), file)
+    """Yield one record per message, keyed by the session it falls into; a Rejected per unusable line."""
     header: dict[str, Any] = {}
     messages: list[tuple[str, dict[str, Any], datetime | None]] = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        where = f"line {number}"
-        if not line.strip():
+    for line in decoded_lines(stream, file):
+        where, text = f"line {line.number}", line.text.rstrip("\r\n")
+        if not text.strip():
+            continue
+        if line.problem:
+            yield Rejected(where, line.problem, text)
             continue
         try:
-            obj = json.loads(line)
+            obj = _json_line(text)
         except ValueError as exc:
-            yield Rejected(where, f"invalid JSON: {exc}", line)
+            yield Rejected(where, str(exc), text)
             continue
         if not isinstance(obj, dict):
-            yield Rejected(where, f"expected a JSON object, found {type(obj).__name__}", line)
+            yield Rejected(where, f"expected a JSON object, found {type(obj).__name__}", text)
         elif is_header(obj):
             if header or messages:
-                yield Rejected(where, "a second header line in one chat", line)
+                yield Rejected(where, "a second header line in one chat", text)
             else:
                 header = obj
         elif bad := next((k for k in ("mes", "name") if not isinstance(obj.get(k, ""), str)), None):
-            yield Rejected(where, f"'{bad}' must be text, found {type(obj[bad]).__name__}", line)
+            yield Rejected(where, f"'{bad}' must be text, found {type(obj[bad]).__name__}", text)
         elif "mes" not in obj and "is_user" not in obj:
-            yield Rejected(where, "neither a header nor a message (no 'mes' or 'is_user')", line)
+            yield Rejected(where, "neither a header nor a message (no 'mes' or 'is_user')", text)
         else:
             messages.append((where, obj, parse_sillytavern_date(obj.get("send_date"), options.local_zone)))
     yield from _sessions(file, header, messages, options)
+
+
+def _json_line(text: str) -> Any:
+    """One line's JSON value; ValueError with the reason when it is not JSON SDC can keep."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:
+        raise ValueError(f"invalid JSON: {exc}") from None
+    if problem := value_problem(value):
+        raise ValueError(problem)
+    return value
 
 
 def _header_name(header: dict[str, Any], key: str) -> str | None:

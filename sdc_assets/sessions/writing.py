@@ -57,7 +57,7 @@ def sessions_from_records(
     for record in records:
         try:
             sessions.append(build(record, day))
-        except (KeyError, TypeError, ValueError) as exc:
+        except Exception as exc:  # one record that cannot become a session never fails its day
             failures.append({"session_key": key(record), "reason": f"{type(exc).__name__}: {exc}"})
     return sessions, failures
 

@@ -144,13 +144,13 @@ def test_unreadable_file_is_quarantined_whole_and_the_rest_loads(resources, file
     result = _materialize("screenconnect", resources, "2025-03-10")
     assert result.success
     assert _metadata(result, "screenconnect_raw")["2025-03-10"]["unreadable_files"] == {
-        "garbage.csv": "contains NUL bytes: not a text export"
+        "garbage.csv": "binary data (control bytes throughout), not a text export"
     }
     folder = file_drop.quarantine_dir / "screenconnect"
     (rejects,) = folder.glob("garbage.csv.*.rejects.jsonl")
     (copy,) = [p for p in folder.glob("garbage.csv.*") if p != rejects]
     assert copy.read_bytes() == b"\x00\x01\x02 not a csv"
-    assert json.loads(rejects.read_text())["reason"] == "contains NUL bytes: not a text export"
+    assert json.loads(rejects.read_text())["reason"] == "binary data (control bytes throughout), not a text export"
     assert len(session_store.read_partition("screenconnect", "2025-03-10")) == 2
 
 

@@ -105,7 +105,7 @@ def test_malformed_rows_are_rejected_with_their_line_and_the_rest_loads():
     [
         (b"", "empty file"),
         (b"Name,Age\nJan,40\n", "not a ScreenConnect export header"),
-        (b"SessionID,Time\x00\n", "NUL bytes"),
+        (b"SessionID,Time\x00\n", "NUL byte"),
         (b'SessionID,EventType,Time\n"s1,Connected', "expected 3 fields"),
     ],
 )

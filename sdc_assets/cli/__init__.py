@@ -1,0 +1,178 @@
+"""The ``sdc`` command: ``ingest`` every source, ``search`` the index, build a ``demo-portal``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import logging.handlers
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+
+from sdc_assets.index.search import SCOPES
+from sdc_resources.data_dir import default_data_path
+from sdc_resources.redact import redact
+
+log = logging.getLogger("sdc")
+SOURCES = ["screenconnect", "sillytavern", "notes", "syncro", "ticketportaal"]
+EXIT_INTERRUPTED = 130
+
+
+class RedactingFormatter(logging.Formatter):
+    """Log lines, tracebacks included, without the configured secrets."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def setup_logging(verbose: bool) -> Path:
+    """Full details (tracebacks) to ``<data>/logs/sdc.log``; with ``verbose`` to stderr as well."""
+    path = default_data_path("logs", "sdc.log")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
+    handlers: list[logging.Handler] = [handler]
+    if verbose:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    for h in handlers:
+        h.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.handlers[:] = handlers
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+    log.propagate = False
+    return path
+
+
+def instance() -> dg.DagsterInstance:
+    """The Dagster instance the UI shows: ``DAGSTER_HOME``, else this folder's ``dagster.yaml``, else
+    ``<data>/dagster`` with Dagster's defaults."""
+    if "DAGSTER_HOME" not in os.environ:
+        home = Path.cwd() if Path("dagster.yaml").exists() else default_data_path("dagster")
+        home.mkdir(parents=True, exist_ok=True)
+        os.environ["DAGSTER_HOME"] = str(home)
+    return dg.DagsterInstance.get()
+
+
+def ingest_command(args: argparse.Namespace) -> int:
+    from sdc_assets.cli import summary
+    from sdc_assets.cli.ingest import Ingest, resolve
+    from sdc_assets.cli.runs import Interrupted, Runner, StopOnSignal
+    from sdc_assets.definitions import build_definitions
+
+    log_path = setup_logging(args.verbose)
+    resources = build_definitions().resources
+    resolved = resolve(resources)
+    runner = Runner(instance(), resources)
+    job = Ingest(runner, resources, resolved, progress=(lambda _: None) if args.quiet else print)
+    try:
+        with StopOnSignal():
+            outcomes = job.run(args.source or SOURCES)
+    except (Interrupted, KeyboardInterrupt) as exc:
+        runner.fail_own_runs(f"sdc ingest was stopped ({exc or 'interrupted'})")
+        print(f"\nsdc ingest: stopped ({exc or 'interrupted'}); its unfinished runs are marked failed", flush=True)
+        return EXIT_INTERRUPTED
+    file_drop = resolved["file_drop"]
+    summary.guarded(
+        "Sessions", lambda: summary.print_sessions(resolved["session_store"], outcomes, file_drop.quarantine_dir)
+    )
+    summary.guarded("Customer links", lambda: summary.print_links(resolved["session_store"]))
+    summary.guarded("Semantic index", lambda: summary.print_index(resolved["vector_store"]))
+    summary.guarded("Knowledge graph", lambda: summary.print_graph(resolved["graph_store"]))
+    failed, quarantined = summary.print_result(outcomes, log_path)
+    print("Open the Dagster UI: make dev  → http://127.0.0.1:3000")
+    return 1 if failed or (quarantined and not args.allow_quarantine) else 0
+
+
+def search_command(args: argparse.Namespace) -> int:
+    """Print the best chunks: score, day, source, the document's identity (and file), and the text."""
+    from sdc_assets.definitions import build_definitions
+    from sdc_assets.index.search import search
+
+    resources = build_definitions().resources
+    hits = search(
+        args.query,
+        resources["embedder"],
+        resources["vector_store"],
+        Path(resources["session_store"].root),
+        k=args.k,
+        source=args.source,
+        customer=args.customer,
+        since=args.since,
+    )
+    if args.json:
+        print(json.dumps([h.as_dict() for h in hits], indent=2, ensure_ascii=False))
+        return 0
+    if not hits:
+        print("no matches")
+    for rank, hit in enumerate(hits, start=1):
+        print(f"{rank}. {hit.score:.3f}  {hit.day}  {hit.source:<13} {hit.kind:<7} {hit.chunk_type:<11} {hit.customer}")
+        print(f"   {hit.identity}" + (f": {hit.title}" if hit.title else "") + (f"  {hit.path}" if hit.path else ""))
+        print("   " + " ".join(hit.text.split())[:200] + "\n")
+    return 0
+
+
+def demo_portal_command(args: argparse.Namespace) -> int:
+    """A local SQLite copy of a portal with the portal's schema, loaded with the bundled sample data."""
+    from sdc_resources.sql_database import SqlDatabase
+    from sdc_resources.ticketportaal_schema import create_schema, load_rows, rows_from_json
+
+    args.path.unlink(missing_ok=True)
+    database = SqlDatabase(sqlite_path=str(args.path))
+    create_schema(database.engine())
+    rows = rows_from_json(json.loads(args.sample.read_text()))
+    with database.connect() as connection:
+        load_rows(connection, rows)
+    database.engine().dispose()
+    print(f"demo ticketportaal: {args.path} ({', '.join(f'{k} {len(v)}' for k, v in rows.items())})")
+    return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="sdc", description="Syncro Data Consolidator")
+    commands = root.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("ingest", help="materialize every source, then linking, index and graph")
+    run.add_argument("--source", action="append", choices=SOURCES, help="only this source (repeatable); default: all")
+    run.add_argument("--quiet", action="store_true", help="no per-file progress")
+    run.add_argument("--verbose", action="store_true", help="print full tracebacks and details (always in the log)")
+    run.add_argument(
+        "--allow-quarantine",
+        action="store_true",
+        help="exit 0 when every source and stage succeeded even if records were quarantined",
+    )
+    run.set_defaults(handler=ingest_command)
+    find = commands.add_parser("search", help="find sessions, tickets, KB articles and CIs by meaning")
+    find.add_argument("query")
+    find.add_argument(
+        "--source",
+        choices=SCOPES,
+        help="only this source (ticketportaal includes its KB articles and CIs) or collection (kb, ci, sessions, "
+        "tickets, knowledge_base, configuration_items); default: every collection",
+    )
+    find.add_argument("--customer", help="only this customer id")
+    find.add_argument("--since", type=date.fromisoformat, help="only from this day on (YYYY-MM-DD)")
+    find.add_argument("-k", type=_positive, default=5, help="how many chunks (default 5)")
+    find.add_argument("--json", action="store_true", help="print JSON for machines")
+    find.set_defaults(handler=search_command)
+    portal = commands.add_parser("demo-portal", help="build a local SQLite ticketportaal from sample data")
+    portal.add_argument("path", type=Path, help="the SQLite file to (re)create")
+    portal.add_argument("--sample", type=Path, default=Path("data/demo/ticketportaal/portal.json"))
+    portal.set_defaults(handler=demo_portal_command)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""``sdc ingest``: every source, then linking, index and graph for every day they touched.
+
+Each source is tried on its own: one that fails is reported in a line (what, why, what to check) and the
+others, and the downstream stages for whatever did load, still run. The command ends with a table of
+what succeeded, what failed and what was quarantined, and exits 0 only when everything succeeded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+
+from sdc_assets.cli.runs import Runner
+from sdc_assets.enrichment.assets import enrichment_assets
+from sdc_assets.file_drop.assets import file_drop_assets, parse_inbox
+from sdc_assets.file_drop.sources import SOURCES_BY_NAME
+from sdc_assets.graph.assets import graph_assets
+from sdc_assets.index.assets import daily_index_assets, index_assets
+from sdc_assets.partitions import TIMEZONE, contiguous_ranges, daily_partitions
+from sdc_assets.syncro.assets import syncro_assets
+from sdc_assets.syncro.tickets import creation_day
+from sdc_assets.ticketportaal.assets import ticketportaal_assets
+from sdc_assets.ticketportaal.queries import ticket_created_days
+from sdc_resources.redact import redact
+
+log = logging.getLogger("sdc")
+LIVE_INGEST_DAYS = 30
+DERIVED = "linking, index, graph"
+HINTS = {
+    "syncro": "check SYNCRO_SUBDOMAIN (or SDC_SYNCRO_BASE_URL), SYNCRO_API_KEY and its permissions",
+    "ticketportaal": "check the TICKETPORTAAL_* settings and that the portal database answers",
+}
+
+
+@dataclass
+class Outcome:
+    """How one source or stage went."""
+
+    name: str
+    status: str = "ok"  # ok | failed | skipped
+    days: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    quarantine: list[Path] = field(default_factory=list)
+    """The quarantine files of this run's inputs (never those of files no longer in the inbox)."""
+
+    def fail(self, line: str) -> None:
+        self.status = "failed"
+        self.failures.append(line)
+
+
+@dataclass
+class Ingest:
+    """One ``sdc ingest``: the runs it starts and how each source and stage went."""
+
+    runner: Runner
+    resources: dict
+    """As the runs get them (secrets as ``dg.EnvVar``)."""
+    resolved: dict
+    """The same, resolved, for the reads this command does itself (which days a source has)."""
+    say: Callable[[str], object] = print
+    progress: Callable[[str], object] = print
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def run_days(self, outcome: Outcome, assets: list, days: set[str]) -> None:
+        """One run per range of consecutive days; a failing range is noted and the next one still runs."""
+        for first, last in contiguous_ranges(days):
+            self.say(f"{outcome.name}: materializing {first} .. {last}")
+            result = self.runner.materialize(assets, first, last)
+            if not result.ok:
+                outcome.fail(f"{first} .. {last} (run {result.run_id}): {'; '.join(result.failures)}")
+
+    def attempt(self, name: str, work: Callable[[Outcome], None]) -> Outcome:
+        """Run ``work`` for one source; an exception fails that source alone, in one line."""
+        outcome = Outcome(name)
+        try:
+            work(outcome)
+        except Exception as exc:
+            log.exception("%s failed", name)
+            outcome.fail(redact(f"{type(exc).__name__}: {exc}"))
+        if outcome.status == "failed":
+            hint = HINTS.get(name, "see the log")
+            self.say(f"{name}: FAILED: {outcome.failures[0]} ({hint})")
+        self.outcomes.append(outcome)
+        return outcome
+
+    def file_source(self, outcome: Outcome) -> None:
+        source = SOURCES_BY_NAME[outcome.name]
+        files = parse_inbox(source, self.resolved["file_drop"], self.progress)
+        outcome.notes += [f"{f.relpath}: unreadable after {f.records} records: {f.error}" for f in files if f.error]
+        days = {day for f in files for day in f.days}
+        outcome.days = days & _valid_days()
+        if outside := sorted(days - outcome.days):
+            self.say(f"{outcome.name}: {len(outside)} day(s) before the first partition or in the future skipped")
+            outcome.notes.append(f"{len(outside)} day(s) outside the partitions skipped: {outside[:5]}")
+        wanted = (f"{outcome.name}_raw", f"{outcome.name}_sessions")
+        self.run_days(outcome, [a for a in file_drop_assets if a.key.path[0] in wanted], outcome.days)
+        folder = self.resolved["file_drop"].quarantine_dir / outcome.name
+        outcome.quarantine = [Path(f.quarantine) for f in files if f.quarantine] + _existing(
+            folder / f"sessions-{day}.jsonl" for day in sorted(outcome.days)
+        )
+
+    def syncro(self, outcome: Outcome) -> None:
+        """The customer cache, then the creation days of Syncro's tickets (replay: all; live: the last 30 days)."""
+        syncro = self.resolved["syncro"]
+        if syncro.mode is None:
+            outcome.status = "skipped"
+            outcome.notes.append(syncro.describe())
+            return
+        self.say(f"syncro: customers, contacts and machines from the {syncro.describe()}")
+        result = self.runner.materialize([a for a in syncro_assets if not a.partitions_def])
+        if not result.ok:
+            outcome.fail(f"customer cache (run {result.run_id}): {'; '.join(result.failures)}")
+        since = None if syncro.mode == "replay" else datetime.now(UTC) - timedelta(days=LIVE_INGEST_DAYS)
+        tickets = syncro.client().tickets(created_after=since)
+        outcome.days = {creation_day(t, TIMEZONE) for t in tickets} & _valid_days()
+        self.run_days(outcome, [a for a in syncro_assets if a.partitions_def], outcome.days)
+        outcome.quarantine = sorted(Path(syncro.quarantine_dir).glob("*.jsonl"))
+
+    def ticketportaal(self, outcome: Outcome) -> None:
+        """KB articles and CIs (into their collections), then every creation day of the portal's tickets."""
+        portal = self.resolved["ticketportaal"]
+        if not portal.configured:
+            outcome.status = "skipped"
+            outcome.notes.append(portal.describe())
+            return
+        self.say(f"ticketportaal: knowledge base and configuration items from the {portal.describe()}")
+        reference = [a for a in [*ticketportaal_assets, *index_assets] if not a.partitions_def]
+        result = self.runner.materialize(reference)
+        if not result.ok:
+            outcome.fail(f"knowledge base and CIs (run {result.run_id}): {'; '.join(result.failures)}")
+        days = portal.run(lambda c: ticket_created_days(c, TIMEZONE), "ticketportaal days")
+        outcome.days = days & _valid_days()
+        self.run_days(outcome, [a for a in ticketportaal_assets if a.partitions_def], outcome.days)
+        outcome.quarantine = sorted(Path(portal.quarantine_dir).glob("*.jsonl"))
+
+    def derived(self, outcome: Outcome) -> None:
+        """Linking, analysis, chunks, embeddings, Chroma and the graph for every day a source touched."""
+        outcome.days = {day for o in self.outcomes for day in o.days}
+        if not outcome.days:
+            outcome.status = "skipped"
+            outcome.notes.append("no days to process")
+            return
+        self.run_days(outcome, [*enrichment_assets, *daily_index_assets, *graph_assets], outcome.days)
+        folder = Path(self.resolved["file_drop"].quarantine_dir) / "enrichment"
+        outcome.quarantine = _existing(
+            folder / f"{step}-{day}.jsonl" for day in sorted(outcome.days) for step in ("linking", "analysis")
+        )
+
+    def run(self, sources: list[str]) -> list[Outcome]:
+        self.runner.clear_dead_runs()
+        for name in sources:
+            if name in SOURCES_BY_NAME:
+                self.attempt(name, self.file_source)
+        if "syncro" in sources:
+            self.attempt("syncro", self.syncro)
+        if "ticketportaal" in sources:
+            self.attempt("ticketportaal", self.ticketportaal)
+        self.say("linking, index and graph: customers, chunks, embeddings, Chroma and the graph")
+        self.attempt(DERIVED, self.derived)
+        return self.outcomes
+
+
+def _valid_days() -> set[str]:
+    return set(daily_partitions.get_partition_keys())
+
+
+def resolve(resources: dict) -> dict:
+    """The resources with their ``dg.EnvVar`` fields read, for this command's own reads."""
+    return {
+        key: value.process_config_and_initialize() if isinstance(value, dg.ConfigurableResource) else value
+        for key, value in resources.items()
+    }
+
+
+def _existing(paths) -> list[Path]:
+    return [path for path in paths if path.exists()]
