@@ -92,7 +92,11 @@ class Ingest:
     def file_source(self, outcome: Outcome) -> None:
         source = SOURCES_BY_NAME[outcome.name]
         files = parse_inbox(source, self.resolved["file_drop"], self.progress)
-        outcome.notes += [f"{f.relpath}: unreadable after {f.records} records: {f.error}" for f in files if f.error]
+        outcome.notes += [
+            f"{f.relpath} could not be read to its end ({f.records} records before that); copied to the quarantine"
+            for f in files
+            if f.error
+        ]
         days = {day for f in files for day in f.days}
         outcome.days = days & _valid_days()
         if outside := sorted(days - outcome.days):

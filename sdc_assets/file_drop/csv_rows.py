@@ -73,13 +73,18 @@ def _physical(lines: Iterator[Line]) -> Iterator[Line]:
                 yield Line(line.number, piece, line.problem)
 
 
-def whole_row(text: str) -> list[str] | None:
-    """The fields of ``text`` when it is one complete CSV record on its own (every quote closed), else None."""
+def line_fields(text: str) -> tuple[list[str], bool] | None:
+    """The fields one line starts a record with, and whether they are all of it (False: its last field opens a
+    quote that continues on the next lines); None when the line is no clean start of a record."""
+    line = text.rstrip("\r\n")
     try:
-        rows = list(csv.reader([text.rstrip("\r\n")], strict=True))
-    except csv.Error:
-        return None
-    return rows[0] if len(rows) == 1 else None
+        rows = list(csv.reader([line], strict=True))
+        return (rows[0], True) if len(rows) == 1 else None
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            return None
+    rows = list(csv.reader([line]))
+    return (rows[0][:-1], False) if len(rows) == 1 else None
 
 
 def csv_rows(lines: Iterator[Line], is_row_start: Callable[[str], bool] | None = None) -> Iterator[Row | Rejected]:
@@ -110,10 +115,14 @@ def csv_rows(lines: Iterator[Line], is_row_start: Callable[[str], bool] | None =
             reason = f"a quote opened here is never closed: the row runs into line {taken[0].number}, a row of its own"
             yield Rejected(_span(broken), reason, "".join(line.text for line in broken))
             continue
-        if problem := next((f"line {line.number} {line.problem}" for line in taken if line.problem), None):
+        if problem := next((_problem(line, taken) for line in taken if line.problem), None):
             yield Rejected(_span(taken), problem, "".join(line.text for line in taken))
             continue
         yield Row(taken[0].number, taken[-1].number, fields)
+
+
+def _problem(line: Line, taken: list[Line]) -> str:
+    return line.problem if len(taken) == 1 else f"line {line.number} {line.problem}"
 
 
 def _span(taken: list[Line]) -> str:

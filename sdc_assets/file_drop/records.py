@@ -49,7 +49,9 @@ def preview(value: Any) -> str:
     try:
         text = json.dumps(value, ensure_ascii=False, default=str)
     except (ValueError, TypeError, RecursionError):
-        text = reprlib.Repr(maxlevel=4, maxstring=200, maxother=200).repr(value)
+        short = reprlib.Repr()
+        short.maxlevel, short.maxstring, short.maxother = 4, 200, 200
+        text = short.repr(value)
     return text_safe(text[:RAW_PREVIEW_CHARS])
 
 

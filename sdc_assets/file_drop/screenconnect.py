@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from sdc_assets.file_drop.csv_rows import Row, csv_rows, whole_row
+from sdc_assets.file_drop.csv_rows import Row, csv_rows, line_fields
 from sdc_assets.file_drop.records import ParseOptions, Record, Rejected, SourceParseError
 from sdc_assets.file_drop.text import decoded_lines
 from sdc_assets.file_drop.timeparse import detect_culture_format, parse_culture_time
@@ -107,17 +107,23 @@ def parse(stream: BinaryIO, file: str, options: ParseOptions) -> Iterator[Record
 
 
 def _is_row_start(text: str, shape: dict) -> bool:
-    """Whether ``text`` alone is a whole row of this export: as many fields as the header, and every time
-    column empty or a time (a line of command output rarely is)."""
-    if not shape:
+    """Whether the line ``text`` begins a row of this export: no more fields than the header, every time column
+    among its complete fields a time, and at least one (a line of command output rarely is)."""
+    if not shape or (found := line_fields(text)) is None:
         return False
-    fields = whole_row(text)
-    if fields is None or len(fields) != shape["width"]:
+    fields, complete = found
+    if len(fields) > shape["width"] or (complete and len(fields) != shape["width"]):
         return False
+    times = [fields[i].strip() for i in shape["time_columns"] if i < len(fields)]
+    return any(times) and all(_is_time(t) for t in times if t)
+
+
+def _is_time(text: str) -> bool:
     try:
-        return all(parse_culture_time(fields[i], None) or True for i in shape["time_columns"])
+        parse_culture_time(text, None)
     except ValueError:
         return False
+    return True
 
 
 def _time(row: dict[str, str], column: str, fmt: str | None) -> datetime | None:

@@ -144,3 +144,44 @@ def test_session_event_report_without_connections():
         (SegmentKind.NOTE, "Defender-scan verplaatst naar 19:00"),
     ]
     assert all(s.author == "Jan Visser" and s.author_role == AuthorRole.TECH for s in session.segments)
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        pytest.param(lambda text: text.encode("utf-16-le"), id="utf-16 without BOM"),
+        pytest.param(lambda text: text.replace("\r\n", "\r").encode(), id="lone CR line ends"),
+        pytest.param(lambda text: text.encode("cp1252"), id="windows-1252"),
+    ],
+)
+def test_encodings_and_line_ends_read_the_same(encode):
+    records, rejects = parse_bytes(screenconnect.parse, encode(EVENTS.replace("Kees", "Kéés")))
+    assert not rejects
+    assert len(records) == 6
+    assert any(r.payload.get("participant") == "Kéés" for r in records)
+    assert any("HP M404 Error" in (r.payload.get("data") or "") for r in records)
+
+
+def test_one_line_with_bad_bytes_keeps_the_file_utf8():
+    data = EVENTS.replace("Kees", "Kéés").encode()
+    lines = data.split(b"\r\n")
+    lines[5] = lines[5].replace(b"Spooler", b"Spo\xefler")  # one invalid byte in the AddedNote row
+    records, rejects = parse_bytes(screenconnect.parse, b"\r\n".join(lines))
+    assert [(r.location, "not UTF-8" in r.reason) for r in rejects] == [("line 6", True)]
+    assert any(r.payload.get("participant") == "Kéés" for r in records)  # not re-read as Windows-1252
+
+
+def test_a_field_opened_and_never_closed_does_not_swallow_the_rows_after_it():
+    lines = EVENTS.split("\r\n")
+    lines[1] = lines[1].replace(",,Jan Visser", ',"never closed,Jan Visser')
+    records, rejects = parse_bytes(screenconnect.parse, "\r\n".join(lines).encode())
+    assert [r.location for r in rejects] == ["line 2"]
+    assert "never closed" in rejects[0].reason
+    assert len(records) == 5
+
+
+def test_fields_may_be_longer_than_the_csv_default_limit():
+    output = "x" * 300_000
+    data = EVENTS.replace("Spooler herstart", f'"{output}"').encode()
+    records, rejects = parse_bytes(screenconnect.parse, data)
+    assert not rejects and any(r.payload.get("data") == output for r in records)
