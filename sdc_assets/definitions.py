@@ -6,6 +6,7 @@ import os
 
 import dagster as dg
 
+import sdc_resources.dagster_fixes  # noqa: F401  (a waiting run sleeps instead of spinning; see the module)
 from sdc_assets.enrichment.assets import enrichment_assets
 from sdc_assets.file_drop.assets import file_drop_assets
 from sdc_assets.file_drop.sensors import drop_folder_sensor

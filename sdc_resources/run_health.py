@@ -121,13 +121,15 @@ def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:
 
 
 def pool_holders(instance: dg.DagsterInstance, pools: list[str]) -> dict[str, list[str]]:
-    """Per pool, the runs holding its slots (``run id/step``): what a blocked step waits for."""
+    """Per pool, the steps (``run id/step``) holding its slots or assigned one: what a blocked step waits for."""
     storage = instance.event_log_storage
     if not storage.supports_global_concurrency_limits:
         return {}
     known = storage.get_concurrency_keys()
-    return {
-        pool: [f"{slot.run_id}/{slot.step_key}" for slot in storage.get_concurrency_info(pool).claimed_slots]
-        for pool in pools
-        if pool in known
-    }
+    holders = {}
+    for pool in (p for p in pools if p in known):
+        info = storage.get_concurrency_info(pool)
+        steps = [(s.run_id, s.step_key) for s in info.claimed_slots]
+        steps += [(s.run_id, s.step_key) for s in info.pending_steps if s.assigned_timestamp is not None]
+        holders[pool] = [f"{run_id}/{step}" for run_id, step in dict.fromkeys(steps)]
+    return holders

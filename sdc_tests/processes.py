@@ -16,17 +16,17 @@ def free_port() -> int:
 POLL_INTERVAL = 0.5
 
 
-def poll_until(condition, timeout: float, what: str, process: subprocess.Popen):
+def poll_until(condition, timeout: float, what: str, process: subprocess.Popen, interval: float = POLL_INTERVAL):
     """Return ``condition()`` once truthy; fail at the deadline or as soon as the server exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if value := condition():
             return value
         try:
-            code = process.wait(timeout=POLL_INTERVAL)
+            code = process.wait(timeout=interval)
         except subprocess.TimeoutExpired:
             continue
-        raise AssertionError(f"dagster dev exited with {code} while waiting for {what}")
+        raise AssertionError(f"{process.args[0]} exited with {code} while waiting for {what}")
     raise AssertionError(f"timed out waiting for {what}")
 
 

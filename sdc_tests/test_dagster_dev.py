@@ -6,12 +6,15 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
+import dagster as dg
 import polars as pl
 import pytest
 import requests
 
+from sdc_resources.run_health import PID_TAG
 from sdc_resources.vector_store import VectorStore
 
 from .conftest import DEMO, REPO
@@ -109,3 +112,30 @@ def test_dropped_files_become_sessions_through_the_running_sensor(dagster_dev, h
     chunks = pl.read_parquet(list((home / "data" / "index" / "chunks").glob("*.parquet")))
     sessions = VectorStore(path=str(home / "data" / "chroma"), host=None).collection("sessions")
     assert sessions.count() == chunks.height > 0
+
+
+@pytest.mark.slow
+def test_the_daemon_fails_a_dead_run_and_frees_its_pool_slot(dagster_dev, home, monkeypatch):
+    _, process = dagster_dev
+    monkeypatch.chdir(home)  # dagster.yaml's storage folders are relative to the working directory
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        dead = dg.DagsterRun(
+            job_name="killed_run",
+            run_id=str(uuid.uuid4()),
+            status=dg.DagsterRunStatus.STARTED,
+            tags={PID_TAG: str(gone.pid)},  # a process that no longer exists
+        )
+        instance.add_run(dead)
+        instance.event_log_storage.claim_concurrency_slot("sdc_graph", dead.run_id, "knowledge_graph")
+        instance.event_log_storage.claim_concurrency_slot("sdc_graph", dead.run_id, "knowledge_graph")
+
+        def freed() -> bool:
+            run = instance.get_run_by_id(dead.run_id)
+            info = instance.event_log_storage.get_concurrency_info("sdc_graph")
+            return run.status == dg.DagsterRunStatus.FAILURE and dead.run_id not in {
+                s.run_id for s in [*info.claimed_slots, *info.pending_steps]
+            }
+
+        poll_until(freed, 180, "run monitoring to fail the dead run and free its slot", process)

@@ -170,6 +170,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens, also through a pipe or a log
     args = parser().parse_args(argv)
     return args.handler(args)
 

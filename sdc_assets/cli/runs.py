@@ -30,8 +30,9 @@ WRAPPERS = {"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError
 STOP_GRACE_SECONDS = 2.0  # a stop request Dagster has not acted on after this is delivered to the main thread
 
 
-class Interrupted(Exception):
-    """The user asked ``sdc ingest`` to stop (SIGINT or SIGTERM)."""
+class Interrupted(KeyboardInterrupt):
+    """The user asked ``sdc ingest`` to stop (SIGINT or SIGTERM); like KeyboardInterrupt, no handler of
+    ordinary exceptions stops it on its way out."""
 
 
 @dataclass
