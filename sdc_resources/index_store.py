@@ -37,6 +37,15 @@ class IndexStore(dg.ConfigurableResource):
         else:
             write_atomic_with(path, frame.write_parquet)
 
+    def write_if_changed(self, path: Path, frame: pl.DataFrame) -> bool:
+        """:meth:`write`, unless the file already holds ``frame`` (its mtime then stays); whether it wrote."""
+        if path.exists() and frame.height and pl.read_parquet(path).equals(frame):
+            return False
+        if not path.exists() and frame.is_empty():
+            return False
+        self.write(path, frame)
+        return True
+
     @contextmanager
     def _cache(self) -> Iterator[sqlite3.Connection]:
         path = Path(self.root) / "embeddings.sqlite"

@@ -46,11 +46,15 @@ def setup_logging(verbose: bool) -> Path:
 
 
 def instance() -> dg.DagsterInstance:
-    """The Dagster instance the UI shows: ``DAGSTER_HOME``, else this folder's ``dagster.yaml``, else
-    ``<data>/dagster`` with Dagster's defaults."""
+    """The Dagster instance the UI shows: ``DAGSTER_HOME``, else ``<data>/dagster`` with this folder's
+    ``dagster.yaml`` pointed at the data folder (what ``make demo`` and ``make dev`` set up)."""
     if "DAGSTER_HOME" not in os.environ:
-        home = Path.cwd() if Path("dagster.yaml").exists() else default_data_path("dagster")
+        home = default_data_path("dagster")
         home.mkdir(parents=True, exist_ok=True)
+        if Path("dagster.yaml").exists():
+            config = Path("dagster.yaml").read_text().replace("base_dir: data/", f"base_dir: {default_data_path()}/")
+            if not (home / "dagster.yaml").exists() or (home / "dagster.yaml").read_text() != config:
+                (home / "dagster.yaml").write_text(config)
         os.environ["DAGSTER_HOME"] = str(home)
     return dg.DagsterInstance.get()
 

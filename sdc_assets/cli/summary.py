@@ -78,9 +78,14 @@ def print_links(store: SessionStore) -> None:
 def print_index(vector_store: VectorStore) -> None:
     counts = {name: vector_store.collection(name).count() for name in sorted(vector_store.existing_collections())}
     print("\nSemantic index (Chroma): " + (", ".join(f"{n}: {c} chunks" for n, c in counts.items()) or "empty"))
-    if any(counts.values()):
-        print('Search it: .venv/bin/sdc search "outlook vraagt om wachtwoord" -k 5')
-        print('           .venv/bin/sdc search "printer drukt niet af" --source kb')
+    examples = [
+        (("sessions", "tickets"), '"outlook vraagt om wachtwoord" -k 5'),
+        (("knowledge_base",), '"printer drukt niet af" --source kb'),
+        (("configuration_items",), '"EliteBook laptop Financiën" --source ci'),
+    ]
+    shown = [arguments for names, arguments in examples if any(counts.get(name) for name in names)]
+    for n, arguments in enumerate(shown):
+        print(f"{'Search it:' if n == 0 else '':<10} .venv/bin/sdc search {arguments}")
 
 
 def print_graph(graph_store: GraphStore) -> None:

@@ -23,7 +23,7 @@ from sdc_resources.session_store import SessionStore
 from sdc_resources.ticketportaal import Ticketportaal
 from sdc_resources.vector_store import VectorStore
 
-CHUNKER_VERSION = 3
+CHUNKER_VERSION = 4
 # The index steps of concurrent runs write the same day files: the pool (limit 1 in dagster.yaml) serializes them.
 INDEX_POOL = "sdc_index"
 ENCODE_WINDOW = 4096
@@ -300,7 +300,7 @@ def reference_collections(
             chunk_frame(cis, "ticketportaal", "configuration_items", embedder, ""),
         ]
     ).sort("chunk_id")
-    index_store.write(index_store.chunks_path(REFERENCE), frame)
+    index_store.write_if_changed(index_store.chunks_path(REFERENCE), frame)
     embedded = embed_missing([frame], index_store, embedder, context.log)
     counts = sync_vectors(frame, index_store.indexed_path(REFERENCE), index_store, vector_store)
     context.log.info(f"reference documents: {len(kb)} article chunks, {len(cis)} CI chunks, {counts}")

@@ -22,6 +22,7 @@ from typing import Any
 from sdc_assets.sessions.model import SegmentKind, Session, SessionSegment
 
 DEFAULT_MAX_TOKENS = 200
+CHARS_PER_TOKEN_MAX = 16  # a text longer than this many characters per token of the window never fits it
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n{2,}")
 _WHITESPACE = re.compile(r"\s+")
 TURN_KINDS_SKIPPED = {SegmentKind.CONNECTION}
@@ -61,36 +62,65 @@ def word_tokens(text: str) -> int:
 
 
 def split_to_fit(text: str, max_tokens: int, count: Callable[[str], int] = word_tokens) -> list[str]:
-    """``text`` as pieces of at most ``max_tokens``, cut at sentence ends (at words if a sentence is too long).
+    """``text`` as pieces of at most ``max_tokens``, cut at sentence ends, else at words, else inside a word.
 
     Each sentence is counted once and pieces are packed by the sum of their sentences' counts, which bounds
-    the piece's own count (a tokenizer's special tokens are counted with every sentence).
-    """
-    if count(text) <= max_tokens:
+    the piece's own count (a tokenizer's special tokens are counted with every sentence). A text is never
+    handed to ``count`` in one piece longer than ``max_tokens * CHARS_PER_TOKEN_MAX`` characters, so a
+    20 MB message without a sentence end costs no more memory than any other."""
+    limit = max_tokens * CHARS_PER_TOKEN_MAX
+    if len(text) <= limit and count(text) <= max_tokens:
         return [text]
     pieces: list[str] = []
     current: list[str] = []
     used = 0
     for sentence in (s.strip() for s in _SENTENCE_END.split(text) if s.strip()):
-        for part, tokens in _split_long_sentence(sentence, max_tokens, count):
-            if current and used + tokens > max_tokens:
-                pieces.append(" ".join(current))
-                current, used = [], 0
-            current.append(part)
-            used += tokens
+        for bounded in _bounded(sentence, limit):
+            for part, tokens in _split_long_sentence(bounded, max_tokens, count):
+                if current and used + tokens > max_tokens:
+                    pieces.append(" ".join(current))
+                    current, used = [], 0
+                current.append(part)
+                used += tokens
     if current:
         pieces.append(" ".join(current))
     return pieces
 
 
+def _bounded(sentence: str, limit: int) -> list[str]:
+    """The sentence in runs of whole words of at most ``limit`` characters (a longer word cut in slices)."""
+    if len(sentence) <= limit:
+        return [sentence]
+    runs: list[str] = []
+    current: list[str] = []
+    size = 0
+    for word in sentence.split():
+        for part in (word[i : i + limit] for i in range(0, len(word), limit)):
+            if current and size + len(part) + 1 > limit:
+                runs.append(" ".join(current))
+                current, size = [], 0
+            current.append(part)
+            size += len(part) + 1
+    if current:
+        runs.append(" ".join(current))
+    return runs
+
+
 def _split_long_sentence(sentence: str, max_tokens: int, count: Callable[[str], int]) -> list[tuple[str, int]]:
-    """The sentence with its count, or runs of its words sized by its tokens per word, each with its count."""
+    """The sentence with its count, or runs of its words (of a lone word's characters) sized by its tokens per
+    word (per character), each with its count."""
     tokens = count(sentence)
-    words = sentence.split()
-    if tokens <= max_tokens or len(words) == 1:  # a single word longer than the window is left to truncation
+    if tokens <= max_tokens:
         return [(sentence, tokens)]
-    size = max(1, int(len(words) * max_tokens / tokens * 0.9))  # < len(words), so the recursion ends
-    runs = (" ".join(words[i : i + size]) for i in range(0, len(words), size))
+    words = sentence.split()
+    if len(sentence) <= 1:
+        return [(sentence, tokens)]
+    if len(words) == 1:  # one long word (a hash, base64, a path): slices of its characters
+        size = max(1, int(len(sentence) * max_tokens / tokens * 0.9))
+        runs = [sentence[i : i + size] for i in range(0, len(sentence), size)]
+    else:
+        size = max(1, int(len(words) * max_tokens / tokens * 0.9))  # < len(words), so the recursion ends
+        runs = [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
     return [piece for run in runs for piece in _split_long_sentence(run, max_tokens, count)]
 
 

@@ -1,6 +1,7 @@
 """The knowledge graph built from the portal on the real MariaDB, through the index, into MariaDB tables."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
@@ -70,8 +71,11 @@ def test_a_second_sync_changes_no_row_and_vanished_evidence_removes_its_edges(
         sync(resources, instance)
         before = snapshot(mariadb_graph)
         chroma = {c.name: c.count() for c in index_resources["vector_store"].client().list_collections()}
+        index = Path(index_resources["index_store"].root)
+        files = {p: p.stat().st_mtime_ns for p in index.rglob("*.parquet")}
 
         again = sync(resources, instance)
+        assert {p: p.stat().st_mtime_ns for p in index.rglob("*.parquet")} == files  # reference.parquet too
         assert run_metadata(again, "graph_edges")["rows_changed"] == 0
         assert run_metadata(again, "graph_nodes")["sessions_read_by_ner"] == 0
         assert snapshot(mariadb_graph) == before

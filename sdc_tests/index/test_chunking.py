@@ -1,6 +1,15 @@
 from datetime import UTC, datetime, timedelta
 
-from sdc_assets.index.chunking import chunk_session, embed_key, normalize, split_to_fit, word_tokens
+import pytest
+
+from sdc_assets.index.chunking import (
+    CHARS_PER_TOKEN_MAX,
+    chunk_session,
+    embed_key,
+    normalize,
+    split_to_fit,
+    word_tokens,
+)
 from sdc_assets.sessions.model import (
     AuthorRole,
     SegmentKind,
@@ -105,6 +114,26 @@ def test_long_turns_are_split_at_sentences_and_every_piece_keeps_its_speaker():
 def test_split_to_fit_cuts_a_sentence_without_ends_at_words():
     pieces = split_to_fit("woord " * 300, 50)
     assert all(word_tokens(p) <= 50 for p in pieces) and sum(len(p.split()) for p in pieces) == 300
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("QUJDRA" * 400_000, id="2.4 MB without a space (base64)"),
+        pytest.param("regel zonder einde " * 120_000, id="2.3 MB of words without a sentence end"),
+    ],
+)
+def test_a_huge_text_without_sentence_ends_is_cut_into_windows_never_counted_whole(text):
+    largest = []
+
+    def count(piece: str) -> int:  # a tokenizer-like count: about 3 characters a token, 2 special tokens
+        largest.append(len(piece))
+        return len(piece) // 3 + 2
+
+    pieces = split_to_fit(text, 200, count)
+    assert max(largest) <= 200 * CHARS_PER_TOKEN_MAX
+    assert all(count(p) <= 200 for p in pieces)
+    assert "".join(p.replace(" ", "") for p in pieces) == text.replace(" ", "")
 
 
 def test_embed_key_ignores_whitespace_and_unicode_form_but_not_the_model():
