@@ -3,6 +3,7 @@
 import json
 import re
 import shutil
+import sqlite3
 from pathlib import Path
 
 import dagster as dg
@@ -83,3 +84,28 @@ def test_summary_counts_only_the_quarantine_of_current_files(tmp_path, monkeypat
     assert cli.main(["ingest", "--quiet", "--source", "notes"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"^  notes +2 sessions", out, re.M) and re.search(r"^  notes +0  .*quarantine/notes$", out, re.M)
+
+
+def test_a_failing_source_never_stops_the_other_sources_or_the_stages_after_them(tmp_path, monkeypatch, capsys):
+    shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
+    shutil.copytree(DEMO / "notes", tmp_path / "data" / "inbox" / "notes")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    monkeypatch.setenv("SDC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SDC_SYNCRO_REPLAY_DIR", str(tmp_path / "no-such-capture"))
+    empty_portal = tmp_path / "empty.sqlite"
+    sqlite3.connect(empty_portal).close()  # a database without the portal's tables
+    monkeypatch.setenv("TICKETPORTAAL_SQLITE", str(empty_portal))
+
+    assert cli.main(["ingest", "--quiet", "--allow-quarantine"]) == 1
+    out = capsys.readouterr().out
+    failures = [line for line in out.splitlines() if ": FAILED: " in line and not line.startswith(" ")]
+    assert [line.split(":")[0] for line in failures] == ["syncro", "ticketportaal"]  # one line each, as it happens
+    assert "no-such-capture" in failures[0] and "check SYNCRO_SUBDOMAIN" in failures[0]
+    assert "no such table" in failures[1] and "check the TICKETPORTAAL_* settings" in failures[1]
+    assert re.search(r"^  notes +ok +6 +3$", out, re.M) and re.search(r"^  screenconnect +skipped", out, re.M)
+    assert re.search(r"^  syncro +failed", out, re.M) and re.search(r"^  ticketportaal +failed", out, re.M)
+    assert re.search(r"^  linking, index, graph +ok +6 +0$", out, re.M)  # the notes' days still went through
+    assert re.search(r"^Semantic index \(Chroma\): sessions: \d+ chunks", out, re.M)
+    assert "Traceback" not in out  # tracebacks go to the log
+    assert "Traceback" in (tmp_path / "data" / "logs" / "sdc.log").read_text()

@@ -82,7 +82,8 @@ class Ingest:
             work(outcome)
         except Exception as exc:
             log.exception("%s failed", name)
-            outcome.fail(redact(f"{type(exc).__name__}: {exc}"))
+            first_line = (str(exc).strip().splitlines() or [""])[0]
+            outcome.fail(redact(f"{type(exc).__name__}: {first_line}"))
         if outcome.status == "failed":
             hint = HINTS.get(name, "see the log")
             self.say(f"{name}: FAILED: {outcome.failures[0]} ({hint})")
@@ -92,6 +93,10 @@ class Ingest:
     def file_source(self, outcome: Outcome) -> None:
         source = SOURCES_BY_NAME[outcome.name]
         files = parse_inbox(source, self.resolved["file_drop"], self.progress)
+        if not files:
+            outcome.status = "skipped"
+            outcome.notes.append(f"no files in {self.resolved['file_drop'].inbox(outcome.name)}")
+            return
         outcome.notes += [
             f"{f.relpath} could not be read to its end ({f.records} records before that); copied to the quarantine"
             for f in files

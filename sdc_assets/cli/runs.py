@@ -56,7 +56,8 @@ def _error_line(error) -> tuple[str, str]:
 
 def failure_lines(result: dg.ExecuteInProcessResult) -> tuple[list[str], list[str], bool]:
     """One line per failed step (or for the run), the full tracebacks for the log, and whether it was a stop."""
-    lines, traces, interrupted = [], [], False
+    steps: dict[str, list[str]] = {}  # one line per distinct error, naming every step it failed
+    traces, interrupted = [], False
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE and event.step_failure_data:
             error = event.step_failure_data.error
@@ -64,15 +65,16 @@ def failure_lines(result: dg.ExecuteInProcessResult) -> tuple[list[str], list[st
                 continue
             name, message = _error_line(error)
             interrupted |= name in INTERRUPTED
-            lines.append(redact(f"{event.step_key}: {name}: {message}"))
+            steps.setdefault(redact(f"{name}: {message}"), []).append(event.step_key)
             traces.append(redact(f"{event.step_key}:\n{error.to_string()}"))
         elif event.event_type == DagsterEventType.RUN_FAILURE:
             data = event.job_failure_data
             if data and data.error:
                 interrupted |= data.error.cls_name in INTERRUPTED
                 traces.append(redact(data.error.to_string()))
-            if not lines:
-                lines.append(redact(event.message or "the run failed"))
+            if not steps:
+                steps[redact(event.message or "the run failed")] = []
+    lines = [f"{', '.join(keys)}: {error}" if keys else error for error, keys in steps.items()]
     return lines, traces, interrupted
 
 
@@ -107,7 +109,8 @@ class Runner:
             )
         except Exception as exc:  # a definition or instance problem before the run could start
             log.exception("a run could not start")
-            return RunOutcome(False, None, [redact(f"{type(exc).__name__}: {exc}")])
+            first_line = (str(exc).strip().splitlines() or [""])[0]
+            return RunOutcome(False, None, [redact(f"{type(exc).__name__}: {first_line}")])
         if result.success:
             return RunOutcome(True, result.run_id)
         lines, traces, interrupted = failure_lines(result)

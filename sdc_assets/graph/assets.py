@@ -40,6 +40,7 @@ from sdc_resources.entity_model import EntityModel
 from sdc_resources.graph_store import GraphStore, graph_edges
 from sdc_resources.index_store import IndexStore
 from sdc_resources.jsonl import read_jsonl
+from sdc_resources.redact import redact
 from sdc_resources.session_store import SessionStore
 from sdc_resources.ticketportaal import Ticketportaal
 from sdc_resources.vector_store import VectorStore
@@ -170,15 +171,19 @@ def _kb_target(metadata: dict) -> str | None:
     return f"kb_{metadata['kb_id']}" if metadata.get("kb_id") is not None else None
 
 
-def _reference(ticketportaal: Ticketportaal) -> tuple[Graph | None, list[dict]]:
-    """The reference graph (None when the portal is not configured) and the CIs, for the entity ruler."""
+def _reference(ticketportaal: Ticketportaal) -> tuple[Graph | None, list[dict], str]:
+    """The reference graph, the CIs (for the entity ruler) and what became of the reference: without a portal,
+    or one that cannot be read, the days' graphs are still built and the reference rows are left as they are."""
     raw = Path(ticketportaal.raw_dir)
     cis = read_jsonl(raw / "ticketportaal_cis.jsonl")
     if not ticketportaal.configured:
-        return None, cis
-    tables = ticketportaal.run(fetch_reference, "ticketportaal users and categories")
+        return None, cis, ticketportaal.describe()
+    try:
+        tables = ticketportaal.run(fetch_reference, "ticketportaal users and categories")
+    except Exception as exc:
+        return None, cis, f"not synced, the portal could not be read: {redact(str(exc).splitlines()[0])}"
     articles = read_jsonl(raw / "ticketportaal_kb.jsonl")
-    return reference_graph(tables["users"], tables["categories"], articles, cis), cis
+    return reference_graph(tables["users"], tables["categories"], articles, cis), cis, "synced"
 
 
 def _completeness(connection, records: list[dict]) -> dict:
@@ -261,7 +266,9 @@ def knowledge_graph(
     started = time.perf_counter()
     timings = {"entities": 0.0, "vector_matches": 0.0, "write": 0.0}
     days = context.partition_keys
-    reference, cis = _reference(ticketportaal)
+    reference, cis, reference_state = _reference(ticketportaal)
+    if reference is None and ticketportaal.configured:
+        context.log.warning(f"graph: reference {reference_state}")
     names = known_names(cis)
 
     @functools.cache
@@ -359,7 +366,7 @@ def knowledge_graph(
             "updated": node_counts.updated,
             "deleted": node_counts.deleted,
             "sessions_read_by_ner": extracted,
-            "reference": "synced" if reference is not None else ticketportaal.describe(),
+            "reference": reference_state,
             "kb_articles": sum(1 for _, n in nodes.values() if n.node_type == "kb_article"),
             "configuration_items": sum(1 for _, n in nodes.values() if n.node_type == "ci"),
             "entities": sum(count for _, _, count in per_day.values()),
