@@ -1,13 +1,20 @@
 """The Syncro resource: which Syncro to read (live account, or a folder of captured responses) and how."""
 
 import os
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 from pydantic import Field
 
 from sdc_resources.data_dir import default_data_path
-from sdc_resources.pacer import Pacer
-from sdc_resources.syncro_client import LiveClient, ReplayClient, SyncroApi
+from sdc_resources.pacer import Pacer, SharedWindow
+from sdc_resources.syncro_client import MAX_PAGES, LiveClient, ReplayClient, SyncroApi
+
+SENSOR_TIMEOUT = (3.0, 10.0)  # a sensor tick must end well inside Dagster's 60 s: no retries, short waits
+SENSOR_MAX_PAGES = 20
+SENSOR_MAX_WAIT = 15.0
 
 NOT_CONFIGURED = (
     "Syncro is not configured: set SYNCRO_SUBDOMAIN and SYNCRO_API_KEY (or SDC_SYNCRO_BASE_URL and "
@@ -45,6 +52,11 @@ class Syncro(dg.ConfigurableResource):
     retries: int = Field(default=5, ge=0, description="Retries of a request on 429, 5xx and timeouts.")
     backoff_factor: float = Field(default=1.0, ge=0, description="Seconds; doubled per consecutive failure.")
     backoff_max: float = Field(default=120.0, gt=0, description="Longest single wait, Retry-After included.")
+    max_pages: int = Field(default=MAX_PAGES, ge=1, description="Pages read of one listing at most (with a warning).")
+    timezone: str = Field(
+        default_factory=lambda: _env("SDC_SYNCRO_TIMEZONE") or _env("SDC_TIMEZONE") or "Europe/Amsterdam",
+        description="The account's time zone: times the API sends without an offset are read in it.",
+    )
 
     @property
     def mode(self) -> str | None:
@@ -66,7 +78,16 @@ class Syncro(dg.ConfigurableResource):
     def url(self) -> str:
         return (self.base_url or f"https://{self.subdomain}.syncromsp.com/api/v1").rstrip("/")
 
-    def client(self, pacer: Pacer | None = None) -> SyncroApi:
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def pacer(self, max_wait: float | None = None) -> Pacer:
+        """The account's rate limit, shared by every process that uses this data folder."""
+        shared = SharedWindow(Path(self.cache_dir) / "syncro-rate.sqlite", self.url())
+        return Pacer(self.requests_per_minute, shared=shared, max_wait=max_wait)
+
+    def client(self, pacer: Pacer | None = None, progress: Callable[[str], object] | None = None) -> SyncroApi:
         """A client for this configuration; ``pacer`` lets tests inject a clock."""
         if self.mode == "replay":
             return ReplayClient(self.replay_dir)
@@ -75,12 +96,28 @@ class Syncro(dg.ConfigurableResource):
         return LiveClient(
             self.url(),
             self.api_key,
-            pacer or Pacer(self.requests_per_minute),
+            pacer or self.pacer(),
             timeout=(self.connect_timeout, self.read_timeout),
             retries=self.retries,
             backoff_factor=self.backoff_factor,
             backoff_max=self.backoff_max,
             capture_dir=self.capture_dir,
+            max_pages=self.max_pages,
+            progress=progress,
+        )
+
+    def sensor_client(self, pacer: Pacer | None = None) -> SyncroApi:
+        """A client for a sensor tick: short timeouts, no retries, few pages, no long wait for the rate limit
+        (the next tick tries again), so a tick never runs into Dagster's time limit."""
+        if self.mode != "live":
+            return self.client(pacer)
+        return LiveClient(
+            self.url(),
+            self.api_key,
+            pacer or self.pacer(max_wait=SENSOR_MAX_WAIT),
+            timeout=SENSOR_TIMEOUT,
+            retries=0,
+            max_pages=SENSOR_MAX_PAGES,
         )
 
 

@@ -10,8 +10,8 @@ and retries 429 and 5xx with a bounded, jittered back-off that honours
 import json
 import logging
 import re
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 # Query parameters that only narrow a listing: a replay answers them by filtering the unfiltered capture.
 FILTER_PARAMS = ("created_after", "since_updated_at", "include_disabled")
+MAX_PAGES = 1000  # per listing: far beyond any MSP's account, and a bound on a server that never ends
+COMMENTS_PER_PAGE = 100
+PROGRESS_PAGES = 10  # a progress line every this many pages of a long listing
 
 
 class SyncroError(Exception):
@@ -49,80 +52,152 @@ def capture_name(path: str, params: dict) -> str:
     return f"{endpoint}{query}__page={params.get('page', 1)}.json"
 
 
-def parse_time(value: str | None) -> datetime | None:
-    """An ISO 8601 time with its offset (``Z`` or ``+01:00``); None for empty values."""
-    if not value:
+def parse_time(value: object, zone: tzinfo | None = None) -> datetime | None:
+    """An ISO 8601 time (``Z``, ``+01:00``); None for empty values. A time without an offset is read in
+    ``zone`` (the account's time zone) and refused without one."""
+    if value in (None, ""):
         return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if not isinstance(value, str):
+        raise ValueError(f"not a time: {value!r}")
+    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if parsed.tzinfo is None:
-        raise ValueError(f"time without an offset: {value!r}")
+        if zone is None:
+            raise ValueError(f"time without an offset: {value!r}")
+        parsed = parsed.replace(tzinfo=zone)
     return parsed
 
 
+def has_offset(value: object) -> bool:
+    """Whether a time the API sent says its offset (else it was read in the account's zone)."""
+    try:
+        return parse_time(value) is not None
+    except ValueError:
+        return False
+
+
+def api_time(value: datetime) -> str:
+    """A time as SDC sends it in a query: full ISO 8601 in UTC (the spec types these as date-time)."""
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _newer(item: dict, than: dict) -> bool:
+    return str(item.get("updated_at") or "") >= str(than.get("updated_at") or "")
+
+
 class SyncroApi:
-    """The endpoints SDC reads, over one ``get`` that subclasses provide."""
+    """The endpoints SDC reads, over one ``get`` that subclasses provide.
+
+    Every listing ends: at ``meta.total_pages``, at an empty page, at a page that repeats the previous
+    page's ids (a server that ignores ``page``), or after ``max_pages`` with a notice. Items listed twice
+    (listings shift while they are paged) come back once, the newest ``updated_at`` winning."""
+
+    max_pages: int = MAX_PAGES
+    progress: Callable[[str], object] = staticmethod(lambda _: None)
+
+    def __init__(self):
+        self.notices: list[str] = []
+        """What a caller should show: listings cut short, and why."""
 
     def get(self, path: str, params: dict) -> dict | list:
         raise NotImplementedError
 
-    def pages(self, path: str, key: str, params: dict | None = None) -> Iterator[list[dict]]:
-        """Each page's items: pages 1.. until ``meta.total_pages``, or an empty page when there is no meta."""
-        page = 1
-        while True:
+    def pages(self, path: str, key: str, params: dict | None = None) -> Iterator[list]:
+        """Each page's items, in order, until the listing ends (see the class)."""
+        previous: list | None = None
+        for page in range(1, self.max_pages + 1):
             body = self.get(path, {**(params or {}), "page": page})
             items = body.get(key, []) if isinstance(body, dict) else []
             if not isinstance(items, list):
                 raise SyncroError(f"GET {path} page {page}: '{key}' is not a list")
-            meta = body.get("meta") if isinstance(body, dict) else None
-            if items:
-                yield items
-            if meta and meta.get("total_pages") is not None:
-                if page >= int(meta["total_pages"]):
-                    return
-            elif not items:
+            ids = [item.get("id") if isinstance(item, dict) else item for item in items]
+            if not items:
                 return
-            page += 1
+            if ids == previous:
+                self.notices.append(f"GET {path}: page {page} repeats page {page - 1}; the listing ends there")
+                return
+            yield items
+            meta = body.get("meta") if isinstance(body, dict) else None
+            total = _total_pages(meta)
+            if total is not None and page >= total:
+                return
+            if page % PROGRESS_PAGES == 0:
+                self.progress(f"syncro: GET {path}: page {page} of {total or '?'} read")
+            previous = ids
+        self.notices.append(
+            f"GET {path}: stopped after {self.max_pages} pages (max_pages); the listing may be incomplete"
+        )
 
-    def listing(self, path: str, key: str, params: dict | None = None) -> list[dict]:
-        return [item for page in self.pages(path, key, params) for item in page]
+    def listing(self, path: str, key: str, params: dict | None = None) -> list:
+        """Every item of a listing, each id once (the newest version); items without an id are kept as
+        they came, for the caller to refuse with a reason."""
+        by_id: dict[object, dict] = {}
+        without_id: list = []
+        for page in self.pages(path, key, params):
+            for item in page:
+                item_id = item.get("id") if isinstance(item, dict) else None
+                if item_id is None or isinstance(item_id, dict | list):
+                    without_id.append(item)
+                elif item_id not in by_id or _newer(item, by_id[item_id]):
+                    by_id[item_id] = item
+        return [*by_id.values(), *without_id]
 
-    def tickets(self, created_after: datetime | None = None, since_updated_at: datetime | None = None) -> list[dict]:
-        """Tickets created or updated after the given times (filtered here too, so a replay answers the same)."""
+    def tickets(self, created_after: datetime | None = None, since_updated_at: datetime | None = None) -> list:
+        """Tickets created or updated after the given times; filtered here too, so that a replay answers the
+        same. A ticket whose time cannot be read is kept, for the caller to refuse with a reason."""
         params = {}
         if created_after:
-            params["created_after"] = created_after.isoformat()
+            params["created_after"] = api_time(created_after)
         if since_updated_at:
-            params["since_updated_at"] = since_updated_at.isoformat()
-        tickets = self.listing("/tickets", "tickets", params)
+            params["since_updated_at"] = api_time(since_updated_at)
         return [
             t
-            for t in tickets
-            if (not created_after or parse_time(t.get("created_at")) > created_after)
-            and (not since_updated_at or parse_time(t.get("updated_at")) > since_updated_at)
+            for t in self.listing("/tickets", "tickets", params)
+            if _after(t, "created_at", created_after) and _after(t, "updated_at", since_updated_at)
         ]
 
-    def comments(self, ticket_id: int) -> list[dict]:
+    def comments(self, ticket_id: int) -> list:
         """Every comment of a ticket from its own paged endpoint; none when the ticket is gone."""
         try:
-            return self.listing(f"/tickets/{int(ticket_id)}/comments", "comments")
+            return self.listing(f"/tickets/{int(ticket_id)}/comments", "comments", {"per_page": COMMENTS_PER_PAGE})
         except SyncroNotFound:
             return []
 
-    def customers(self) -> list[dict]:
+    def customers(self) -> list:
         return self.listing("/customers", "customers", {"include_disabled": "true"})
 
-    def contacts(self) -> list[dict]:
+    def contacts(self) -> list:
         return self.listing("/contacts", "contacts")
 
-    def customer_assets(self) -> list[dict]:
+    def customer_assets(self) -> list:
         """Customers' machines (name, serial, type), the names linking matches remote sessions against."""
         return self.listing("/customer_assets", "assets")
+
+
+def _total_pages(meta: object) -> int | None:
+    if not isinstance(meta, dict):
+        return None
+    try:
+        return int(meta["total_pages"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _after(item: object, field: str, bound: datetime | None) -> bool:
+    """Whether ``item`` is after ``bound`` by ``field``; an item whose time cannot be judged is kept."""
+    if bound is None or not isinstance(item, dict):
+        return True
+    try:
+        value = parse_time(item.get(field), bound.tzinfo)
+    except ValueError:
+        return True
+    return value is None or value > bound
 
 
 class ReplayClient(SyncroApi):
     """Answers from a folder of captured responses (see ``capture_name``); no network."""
 
     def __init__(self, folder: str | Path):
+        super().__init__()
         self.folder = Path(folder)
         if not self.folder.is_dir():
             raise SyncroError(f"Syncro replay folder {self.folder} does not exist")
@@ -164,8 +239,9 @@ class PacedAdapter(HTTPAdapter):
         super().__init__(max_retries=retry)
 
     def send(self, request, **kwargs):
-        self.pacer.acquire()
-        return super().send(request, **kwargs)
+        with self.pacer.lock:  # this process's requests go out one at a time, each in its place
+            self.pacer.acquire()
+            return super().send(request, **kwargs)
 
 
 class LiveClient(SyncroApi):
@@ -181,10 +257,17 @@ class LiveClient(SyncroApi):
         backoff_factor: float = 1.0,
         backoff_max: float = 120.0,
         capture_dir: str | Path | None = None,
+        max_pages: int = MAX_PAGES,
+        progress: Callable[[str], object] | None = None,
     ):
+        super().__init__()
+        self.max_pages = max_pages
+        if progress:
+            self.progress = progress
         self.base_url = base_url.rstrip("/")
         self.pacer = pacer
         self.timeout = timeout
+        self.retries = retries
         self.capture_dir = Path(capture_dir) if capture_dir else None
         self._key = api_key  # only to redact it from what a server echoes
         retry = PacedRetry(
@@ -211,22 +294,24 @@ class LiveClient(SyncroApi):
 
     def get(self, path: str, params: dict) -> dict | list:
         url = f"{self.base_url}{path}"
+        where = f"GET {url}"
         try:
             response = self.session.get(url, params=params, timeout=self.timeout)
         except requests.RequestException as exc:
-            raise SyncroError(f"GET {path} failed after retries: {type(exc).__name__}") from None
+            raise SyncroError(f"{where} failed after {self.retries} retries: {type(exc).__name__}") from None
         if response.status_code in (401, 403):
+            reason = _error_text(response, self._key)
             raise SyncroAuthError(
-                f"GET {path}: HTTP {response.status_code} {_error_text(response, self._key)}; check SYNCRO_API_KEY"
+                f"{where}: HTTP {response.status_code} {reason}; check SYNCRO_API_KEY".replace("  ", " ")
             )
         if response.status_code == 404:
-            raise SyncroNotFound(f"GET {path}: HTTP 404")
+            raise SyncroNotFound(f"{where}: HTTP 404 (no such endpoint or record in this account)")
         if response.status_code >= 400:
-            raise SyncroError(f"GET {path}: HTTP {response.status_code} {_error_text(response, self._key)}")
+            raise SyncroError(f"{where}: HTTP {response.status_code} {_error_text(response, self._key)}".rstrip())
         try:
             body = response.json()
         except ValueError:
-            raise SyncroError(f"GET {path}: the answer is not JSON") from None
+            raise SyncroError(f"{where}: the answer is not JSON") from None
         if self.capture_dir:
             write_atomic(self.capture_dir / capture_name(path, params), response.content)
         return body

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -23,6 +24,7 @@ from sdc_assets.graph.assets import graph_assets
 from sdc_assets.index.assets import daily_index_assets, index_assets
 from sdc_assets.partitions import TIMEZONE, contiguous_ranges, daily_partitions
 from sdc_assets.syncro.assets import syncro_assets
+from sdc_assets.syncro.records import clean_ticket
 from sdc_assets.syncro.tickets import creation_day
 from sdc_assets.ticketportaal.assets import ticketportaal_assets
 from sdc_assets.ticketportaal.queries import ticket_created_days
@@ -126,8 +128,13 @@ class Ingest:
         if not result.ok:
             outcome.fail(f"customer cache (run {result.run_id}): {'; '.join(result.failures)}")
         since = None if syncro.mode == "replay" else datetime.now(UTC) - timedelta(days=LIVE_INGEST_DAYS)
-        tickets = syncro.client().tickets(created_after=since)
-        outcome.days = {creation_day(t, TIMEZONE) for t in tickets} & _valid_days()
+        client = syncro.client(progress=self.progress)
+        tickets = [t for raw in client.tickets(created_after=since) for t in [clean_ticket(raw, syncro.zone)[0]] if t]
+        listed = {creation_day(t, TIMEZONE, syncro.zone) for t in tickets}
+        first = (since or datetime.min.replace(tzinfo=UTC)).astimezone(ZoneInfo(TIMEZONE)).date().isoformat()
+        stored = {p.stem for p in (Path(syncro.raw_dir) / "tickets").glob("*.jsonl") if p.stem >= first}
+        outcome.days = (listed | stored) & _valid_days()  # stored days too: a ticket deleted in Syncro leaves
+        outcome.notes += client.notices
         self.run_days(outcome, [a for a in syncro_assets if a.partitions_def], outcome.days)
         outcome.quarantine = sorted(Path(syncro.quarantine_dir).glob("*.jsonl"))
 

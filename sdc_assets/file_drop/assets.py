@@ -13,7 +13,14 @@ from sdc_assets.file_drop.sources import FILE_SOURCES, FileSource
 from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.model import Session
-from sdc_assets.sessions.writing import PREVIEW_ROWS, sessions_check_spec, sessions_result, write_session_day
+from sdc_assets.sessions.writing import (
+    PREVIEW_ROWS,
+    quarantine_check,
+    quarantine_check_spec,
+    sessions_check_spec,
+    sessions_result,
+    write_session_day,
+)
 from sdc_resources.atomic import write_atomic_with
 from sdc_resources.file_drop import FileDrop
 from sdc_resources.session_store import SessionStore
@@ -80,13 +87,7 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
         group_name="sources",
         **DAILY,
         kinds={"polars", "parquet"},
-        check_specs=[
-            dg.AssetCheckSpec(
-                "no_quarantined_records",
-                asset=raw_name,
-                description="Every record of the source's files could be read.",
-            )
-        ],
+        check_specs=[quarantine_check_spec(raw_name)],
         description=f"The parsed records of {source.label} per day, as Parquet under data/raw/{source.name}/. "
         f"Reads every file in the {source.name} inbox; bad records go to data/quarantine/{source.name}/.",
     )
@@ -118,17 +119,7 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
                 "days_in_run": len(context.partition_keys),
                 "seconds": round(time.perf_counter() - started, 3),
             },
-            check_results=[
-                dg.AssetCheckResult(
-                    check_name="no_quarantined_records",
-                    passed=rejected == 0,
-                    severity=dg.AssetCheckSeverity.WARN,
-                    metadata={
-                        "quarantined_records": rejected,
-                        "quarantine": dg.MetadataValue.path(str(file_drop.quarantine_dir / source.name)),
-                    },
-                )
-            ],
+            check_results=[quarantine_check(rejected, file_drop.quarantine_dir / source.name)],
         )
 
     @dg.asset(

@@ -14,6 +14,7 @@ from sdc_resources.session_store import SessionStore
 
 PREVIEW_ROWS = 10
 SESSIONS_CHECK = "sessions_valid"
+QUARANTINE_CHECK = "no_quarantined_records"
 
 
 def write_session_day(
@@ -79,6 +80,20 @@ def sessions_check_spec(asset: str) -> dg.AssetCheckSpec:
 def sessions_check_result(invalid: list[str]) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         check_name=SESSIONS_CHECK, passed=not invalid, metadata={"invalid_files": dg.MetadataValue.json(invalid[:50])}
+    )
+
+
+def quarantine_check_spec(asset: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(QUARANTINE_CHECK, asset=asset, description="Every record of the source could be read.")
+
+
+def quarantine_check(count: int, quarantine: Path | None = None) -> dg.AssetCheckResult:
+    """WARN when records were quarantined: the run still succeeds, the UI shows where to look."""
+    metadata = {"quarantined_records": count}
+    if quarantine is not None:
+        metadata["quarantine"] = dg.MetadataValue.path(str(quarantine))
+    return dg.AssetCheckResult(
+        check_name=QUARANTINE_CHECK, passed=count == 0, severity=dg.AssetCheckSeverity.WARN, metadata=metadata
     )
 
 

@@ -1,8 +1,10 @@
 """Syncro's assets: tickets per creation day → sessions; customers, contacts and machines → the customer cache."""
 
+import functools
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,21 +15,28 @@ from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY, TIMEZONE
 from sdc_assets.sessions.writing import (
     PREVIEW_ROWS,
+    quarantine_check,
+    quarantine_check_spec,
+    quarantine_failures,
     sessions_check_spec,
     sessions_from_records,
     sessions_result,
     write_session_day,
 )
 from sdc_assets.syncro.customers import customer_cache_table
-from sdc_assets.syncro.tickets import comments_incomplete, creation_day, merge_comments, ticket_session
+from sdc_assets.syncro.records import Problem, clean_comment, clean_listing, clean_ticket
+from sdc_assets.syncro.tickets import comments_incomplete, creation_day, sorted_comments, ticket_session
 from sdc_resources.atomic import write_atomic, write_atomic_with
 from sdc_resources.jsonl import read_jsonl, write_jsonl_if_changed
 from sdc_resources.session_store import SessionStore
 from sdc_resources.syncro import Syncro
-from sdc_resources.syncro_client import SyncroApi
+from sdc_resources.syncro_client import SyncroApi, SyncroAuthError, SyncroNotFound
 
 SOURCE = "syncro"
 CACHE_MAX_AGE = timedelta(hours=36)
+# Every step that calls Syncro takes the one slot of this pool (dagster.yaml), so at most one of them draws on
+# the account's rate limit at a time; the shared pacer keeps sensors and the CLI within it too.
+SYNCRO_POOL = "syncro"
 
 
 def _not_configured(context: dg.AssetExecutionContext, syncro: Syncro) -> dict:
@@ -36,36 +45,54 @@ def _not_configured(context: dg.AssetExecutionContext, syncro: Syncro) -> dict:
     return {"dagster/row_count": 0, "status": message}
 
 
-def fetch_tickets(client: SyncroApi, days: list[str], log) -> tuple[dict[str, list[dict]], list[dict]]:
-    """The tickets created on ``days``, complete with comments, by day; and those without a usable id or time."""
+def write_problems(path: Path, problems: list[Problem]) -> None:
+    """The quarantine file of one listing or day: its problems, one JSON object a line; none removes it."""
+    quarantine_failures(path, [p.as_dict() for p in problems])
+
+
+@dataclass
+class FetchedTickets:
+    """The tickets of a run's days, complete with comments, and what could not be read."""
+
+    by_day: dict[str, list[dict]]
+    problems_by_day: dict[str, list[Problem]]
+    refused: list[Problem]
+    """Tickets that could not be placed on a day at all (no id, no readable ``created_at``)."""
+
+
+def fetch_tickets(client: SyncroApi, days: list[str], zone: tzinfo, log) -> FetchedTickets:
+    """The tickets created on ``days``, checked, with every comment, by day."""
     start = datetime.fromisoformat(days[0]).replace(tzinfo=ZoneInfo(TIMEZONE)) - timedelta(seconds=1)
-    wanted = set(days)
-    by_day: dict[str, list[dict]] = {day: [] for day in days}
-    rejects = []
+    fetched = FetchedTickets({day: [] for day in days}, {day: [] for day in days}, [])
     listed = client.tickets(created_after=start)
-    for number, ticket in enumerate(listed, start=1):
-        try:
-            day = creation_day(ticket, TIMEZONE)
-            int(ticket["id"])
-        except (KeyError, TypeError, ValueError) as exc:
-            rejects.append({"session_key": f"ticket/{ticket.get('id')}", "reason": f"{type(exc).__name__}: {exc}"})
+    for number, raw in enumerate(listed, start=1):
+        ticket, problems = clean_ticket(raw, zone)
+        if ticket is None:
+            fetched.refused += problems
             continue
-        if day not in wanted:
+        day = creation_day(ticket, TIMEZONE, zone)
+        if day not in fetched.by_day:
             continue
-        if comments_incomplete(ticket):
-            ticket = {**ticket, "comments": merge_comments(ticket.get("comments") or [], client.comments(ticket["id"]))}
-        by_day[day].append(ticket)
+        if comments_incomplete(ticket, zone):
+            more = [clean_comment(c, i, str(ticket["id"]), zone) for i, c in enumerate(client.comments(ticket["id"]))]
+            problems += [p for _, found in more for p in found]
+            ticket["comments"] = sorted_comments(ticket["comments"] + [c for c, _ in more if c is not None], zone)
+        fetched.by_day[day].append(ticket)
+        fetched.problems_by_day[day] += problems
         if number % 100 == 0:
             log(f"syncro: {number}/{len(listed)} listed tickets looked at")
-    return by_day, rejects
+    return fetched
 
 
 @dg.asset(
     group_name="sources",
     **DAILY,
     kinds={"syncro", "json"},
-    description="Syncro tickets by the local day they were created, with every comment, as the API returned them: "
-    "data/raw/syncro/tickets/<day>.jsonl. Empty, with a message, when Syncro is not configured.",
+    pool=SYNCRO_POOL,
+    check_specs=[quarantine_check_spec("syncro_tickets_raw")],
+    description="Syncro tickets by the local day they were created, with every comment, checked field by field: "
+    "data/raw/syncro/tickets/<day>.jsonl. A ticket or field that cannot be read goes to data/quarantine/syncro/ "
+    "with its endpoint, id, field and reason. Empty, with a message, when Syncro is not configured.",
 )
 def syncro_tickets_raw(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.MaterializeResult:
     started = time.perf_counter()
@@ -74,13 +101,14 @@ def syncro_tickets_raw(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.
         status = _not_configured(context, syncro)
         for day in days:
             context.add_asset_metadata(status, partition_key=day)
-        return dg.MaterializeResult(metadata={"status": status["status"]})
-    client = syncro.client()
+        return dg.MaterializeResult(metadata={"status": status["status"]}, check_results=[quarantine_check(0)])
+    client = syncro.client(progress=context.log.info)
     context.log.info(f"syncro: tickets created {days[0]} .. {days[-1]} from the {syncro.describe()}")
-    by_day, rejects = fetch_tickets(client, days, context.log.info)
-    raw_dir = Path(syncro.raw_dir) / "tickets"
-    for day, tickets in by_day.items():
+    fetched = fetch_tickets(client, days, syncro.zone, context.log.info)
+    raw_dir, quarantine = Path(syncro.raw_dir) / "tickets", Path(syncro.quarantine_dir)
+    for day, tickets in fetched.by_day.items():
         changed = write_jsonl_if_changed(raw_dir / f"{day}.jsonl", tickets)
+        write_problems(quarantine / f"tickets-{day}.rejects.jsonl", fetched.problems_by_day[day])
         preview = [
             {
                 "id": t["id"],
@@ -97,22 +125,25 @@ def syncro_tickets_raw(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.
                 "dagster/row_count": len(tickets),
                 "comments": sum(len(t.get("comments") or []) for t in tickets),
                 "changed": changed,
+                "quarantined": len(fetched.problems_by_day[day]),
                 "preview": dg.MetadataValue.md(markdown_table(preview)),
             },
             partition_key=day,
         )
-    quarantine = Path(syncro.quarantine_dir) / f"tickets-{days[0]}-{days[-1]}.rejects.jsonl"
-    if rejects:
-        write_atomic(quarantine, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rejects).encode())
-        context.log.warning(f"syncro: {len(rejects)} tickets without a usable id or created_at, see {quarantine}")
+    write_problems(quarantine / "tickets-undated.rejects.jsonl", fetched.refused)
+    problems = [*fetched.refused, *(p for found in fetched.problems_by_day.values() for p in found)]
+    for line in [*client.notices, *(f"{p.endpoint} {p.id} {p.field}: {p.reason}" for p in problems[:20])]:
+        context.log.warning(f"syncro: {line}")
     return dg.MaterializeResult(
         metadata={
             "source": syncro.describe(),
             "requests": len(client.pacer.sent) if hasattr(client, "pacer") else 0,
-            "quarantined_records": len(rejects),
+            "quarantined_records": len(problems),
+            "notices": dg.MetadataValue.json(client.notices),
             "path": dg.MetadataValue.path(str(raw_dir)),
             "seconds": round(time.perf_counter() - started, 3),
-        }
+        },
+        check_results=[quarantine_check(len(problems), quarantine)],
     )
 
 
@@ -130,38 +161,81 @@ def syncro_sessions(
 ) -> dg.MaterializeResult:
     started = time.perf_counter()
     invalid: list[str] = []
+    build = functools.partial(ticket_session, zone=syncro.zone)
     for day in context.partition_keys:
         records = read_jsonl(Path(syncro.raw_dir) / "tickets" / f"{day}.jsonl")
-        sessions, failures = sessions_from_records(records, day, ticket_session, lambda t: f"ticket/{t.get('id')}")
+        sessions, failures = sessions_from_records(records, day, build, lambda t: f"ticket/{t.get('id')}")
         quarantine = Path(syncro.quarantine_dir) / f"sessions-{day}.jsonl"
         invalid += write_session_day(context, session_store, SOURCE, day, sessions, failures, quarantine)
     return sessions_result(context, started, invalid)
 
 
-def _listing_asset(name: str, what: str, fetch) -> dg.AssetsDefinition:
+def _listing_asset(name: str, what: str, fetch, permission: str | None) -> dg.AssetsDefinition:
+    """A listing stored as data/raw/syncro/<name>.jsonl. ``permission``: the listing is optional; when the key
+    lacks it (403) or the account has no such endpoint (404), the asset succeeds, keeps what it had, warns, and
+    the customer cache is built without it."""
+
     @dg.asset(
         name=name,
         group_name="sources",
         kinds={"syncro", "json"},
-        description=f"Syncro's {what}, as the API returned them: data/raw/syncro/{name}.jsonl.",
+        pool=SYNCRO_POOL,
+        check_specs=[quarantine_check_spec(name)],
+        description=f"Syncro's {what}, as the API returned them: data/raw/syncro/{name}.jsonl."
+        + (
+            f" Optional: without the '{permission}' permission the customer cache is built without them."
+            if permission
+            else ""
+        ),
     )
     def listing(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.MaterializeResult:
         if syncro.mode is None:
-            return dg.MaterializeResult(metadata=_not_configured(context, syncro))
-        items = fetch(syncro.client())
-        changed = write_jsonl_if_changed(Path(syncro.raw_dir) / f"{name}.jsonl", items)
-        context.log.info(f"syncro: {len(items)} {what} ({'changed' if changed else 'unchanged'})")
+            return dg.MaterializeResult(metadata=_not_configured(context, syncro), check_results=[quarantine_check(0)])
+        client = syncro.client(progress=context.log.info)
+        status_path = Path(syncro.raw_dir) / f"{name}.status.json"
+        try:
+            items = fetch(client)
+        except (SyncroAuthError, SyncroNotFound) as exc:
+            if permission is None:
+                raise
+            reason = f"skipped: {exc} (the key lacks the '{permission}' permission, or the account has no such listing)"
+            context.log.warning(f"syncro: {what} {reason}")
+            write_atomic(status_path, json.dumps({"ok": False, "reason": reason}).encode())
+            return dg.MaterializeResult(metadata={"status": reason}, check_results=[quarantine_check(0)])
+        kept, problems = clean_listing(items, f"/{name.removeprefix('syncro_')}")
+        changed = write_jsonl_if_changed(Path(syncro.raw_dir) / f"{name}.jsonl", kept)
+        quarantine = Path(syncro.quarantine_dir) / f"{name}.rejects.jsonl"
+        write_problems(quarantine, problems)
+        fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
+        write_atomic(status_path, json.dumps({"ok": True, "fetched_at": fetched_at}).encode())
+        for line in client.notices:
+            context.log.warning(f"syncro: {line}")
+        context.log.info(
+            f"syncro: {len(kept)} {what} ({'changed' if changed else 'unchanged'}), {len(problems)} refused"
+        )
         return dg.MaterializeResult(
-            metadata={"dagster/row_count": len(items), "changed": changed, "source": syncro.describe()}
+            metadata={
+                "dagster/row_count": len(kept),
+                "changed": changed,
+                "quarantined_records": len(problems),
+                "notices": dg.MetadataValue.json(client.notices),
+                "source": syncro.describe(),
+            },
+            check_results=[quarantine_check(len(problems), quarantine)],
         )
 
     return listing
 
 
-syncro_customers = _listing_asset("syncro_customers", "customers", lambda client: client.customers())
-syncro_contacts = _listing_asset("syncro_contacts", "contacts", lambda client: client.contacts())
+syncro_customers = _listing_asset("syncro_customers", "customers", lambda client: client.customers(), None)
+syncro_contacts = _listing_asset(
+    "syncro_contacts", "contacts", lambda client: client.contacts(), "Customers - View Detail"
+)
 syncro_customer_assets = _listing_asset(
-    "syncro_customer_assets", "customer assets (machines)", lambda client: client.customer_assets()
+    "syncro_customer_assets",
+    "customer assets (machines)",
+    lambda client: client.customer_assets(),
+    "Assets - List/Search",
 )
 
 
@@ -182,7 +256,12 @@ syncro_customer_assets = _listing_asset(
 )
 def customer_cache(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.MaterializeResult:
     raw = Path(syncro.raw_dir)
-    paths = [raw / f"{name}.jsonl" for name in ("syncro_customers", "syncro_contacts", "syncro_customer_assets")]
+    names = ("syncro_customers", "syncro_contacts", "syncro_customer_assets")
+    paths = [raw / f"{name}.jsonl" for name in names]
+    parts = {name: _listing_status(raw, name) for name in names}
+    for name, state in parts.items():
+        if not state.startswith("fetched"):
+            context.log.warning(f"customer cache: {name} {state}")
     table = customer_cache_table(*(read_jsonl(p) for p in paths))
     target = Path(syncro.cache_dir) / "customers.parquet"
     changed = not (target.exists() and pl.read_parquet(target).equals(table))
@@ -201,6 +280,7 @@ def customer_cache(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.Mate
             "machine_names": int(table["machine_names"].list.len().sum() or 0),
             "changed": changed,
             "fetched_at": min(fetched).isoformat(timespec="seconds") if fetched else "never",
+            "parts": dg.MetadataValue.json(parts),
             "age_hours": age_hours,
             "path": dg.MetadataValue.path(str(target)),
             "preview": dg.MetadataValue.md(markdown_table(preview.to_dicts())),
@@ -214,6 +294,17 @@ def customer_cache(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.Mate
             )
         ],
     )
+
+
+def _listing_status(raw: Path, name: str) -> str:
+    """What the cache holds of a listing: when it was fetched, or why it is missing or old."""
+    status = raw / f"{name}.status.json"
+    state = json.loads(status.read_text()) if status.exists() else {}
+    if state.get("ok"):
+        return f"fetched {state['fetched_at']}"
+    if not (raw / f"{name}.jsonl").exists():
+        return f"missing ({state.get('reason', 'never fetched')})"
+    return f"kept from an earlier fetch ({state.get('reason', 'fetched before status was kept')})"
 
 
 customer_cache_job = dg.define_asset_job(

@@ -1,13 +1,15 @@
 """The Syncro update sensor: tickets changed since the cursor re-run exactly their creation days."""
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import dagster as dg
 
 from sdc_assets.graph.assets import DERIVED_KEYS
 from sdc_assets.partitions import TIMEZONE, daily_partitions, range_run_requests
+from sdc_assets.syncro.records import clean_ticket
 from sdc_assets.syncro.tickets import creation_day
+from sdc_resources.pacer import PacerBusy
 from sdc_resources.syncro import Syncro
 from sdc_resources.syncro_client import SyncroError, parse_time
 
@@ -16,17 +18,17 @@ FIRST_LOOKBACK = timedelta(hours=24)  # how far back the very first tick looks; 
 
 
 def plan_updates(
-    tickets: list[dict], cursor: datetime, valid_days: set[str], log=None
+    tickets: list, cursor: datetime, valid_days: set[str], zone: tzinfo, log=None
 ) -> tuple[list[dg.RunRequest], datetime]:
     """Run requests for the creation days of ``tickets`` (one per contiguous range) and the next cursor."""
     days, newest = set(), cursor
-    for ticket in tickets:
-        try:
-            day, updated = creation_day(ticket, TIMEZONE), parse_time(ticket.get("updated_at"))
-        except (KeyError, TypeError, ValueError) as exc:
+    for raw in tickets:
+        ticket, problems = clean_ticket(raw, zone)
+        if ticket is None:
             if log:
-                log.warning(f"syncro: ticket {ticket.get('id')!r} skipped: {exc}")
+                log.warning(f"syncro: a listed ticket skipped: {problems[0].field}: {problems[0].reason}")
             continue
+        day, updated = creation_day(ticket, TIMEZONE, zone), parse_time(ticket.get("updated_at"), zone)
         if updated and updated > newest:
             newest = updated
         if day in valid_days:
@@ -46,10 +48,10 @@ def syncro_update_sensor(context: dg.SensorEvaluationContext, syncro: Syncro) ->
         return dg.SkipReason(syncro.describe())
     cursor = parse_time(context.cursor) if context.cursor else datetime.now(UTC) - FIRST_LOOKBACK
     try:
-        tickets = syncro.client().tickets(since_updated_at=cursor)
-    except SyncroError as exc:
+        tickets = syncro.sensor_client().tickets(since_updated_at=cursor)
+    except (SyncroError, PacerBusy) as exc:
         return dg.SkipReason(f"Syncro did not answer; cursor kept at {cursor.isoformat()}: {exc}")
     valid = set(daily_partitions.get_partition_keys())
-    requests, newest = plan_updates(tickets, cursor, valid, context.log)
+    requests, newest = plan_updates(tickets, cursor, valid, syncro.zone, context.log)
     context.log.info(f"syncro: {len(tickets)} tickets updated since {cursor.isoformat()}, {len(requests)} run(s)")
     return dg.SensorResult(run_requests=requests, cursor=newest.astimezone(UTC).isoformat())

@@ -1,7 +1,7 @@
-"""Syncro tickets as Sessions: pure functions over the API's JSON."""
+"""Syncro tickets as Sessions: pure functions over the API's JSON, once :mod:`records` has checked it."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from sdc_assets.sessions.model import (
@@ -19,6 +19,7 @@ from sdc_resources.syncro_client import parse_time
 # A comment whose subject says so carries the fix.
 _RESOLUTION_SUBJECT = re.compile(r"resol|opgelost|oplossing|fixed|solution", re.IGNORECASE)
 _INITIAL_SUBJECT = re.compile(r"initial issue|probleem|melding", re.IGNORECASE)
+_NEVER = datetime.min.replace(tzinfo=UTC)
 # Ticket fields kept in the session's attributes (the raw JSON keeps everything).
 TICKET_FIELDS = (
     "number",
@@ -36,12 +37,12 @@ TICKET_FIELDS = (
 )
 
 
-def creation_day(ticket: dict, zone: str) -> str:
+def creation_day(ticket: dict, partition_zone: str, account_zone: tzinfo) -> str:
     """The local day (the partition) on which the ticket was created."""
-    return parse_time(ticket["created_at"]).astimezone(ZoneInfo(zone)).date().isoformat()
+    return parse_time(ticket["created_at"], account_zone).astimezone(ZoneInfo(partition_zone)).date().isoformat()
 
 
-def comments_incomplete(ticket: dict, slack: timedelta = timedelta(minutes=1)) -> bool:
+def comments_incomplete(ticket: dict, zone: tzinfo, slack: timedelta = timedelta(minutes=1)) -> bool:
     """Whether the embedded comments may be cut back: Syncro now embeds only the first one.
 
     With at most one embedded comment and a ticket touched after it, ``/tickets/{id}/comments`` is asked.
@@ -49,18 +50,18 @@ def comments_incomplete(ticket: dict, slack: timedelta = timedelta(minutes=1)) -
     embedded = ticket.get("comments") or []
     if len(embedded) > 1:
         return False
-    last = parse_time(embedded[-1].get("created_at")) if embedded else parse_time(ticket.get("created_at"))
-    updated = parse_time(ticket.get("updated_at"))
+    when = embedded[-1].get("created_at") if embedded else ticket.get("created_at")
+    last, updated = parse_time(when, zone), parse_time(ticket.get("updated_at"), zone)
     return updated is None or last is None or updated > last + slack
 
 
-def merge_comments(embedded: list[dict], fetched: list[dict]) -> list[dict]:
-    """One list of comments, each once (by id), oldest first; the endpoint's copy wins."""
-    by_id = {c.get("id"): c for c in embedded} | {c.get("id"): c for c in fetched}
-    return sorted(by_id.values(), key=lambda c: (c.get("created_at") or "", c.get("id") or 0))
+def sorted_comments(comments: list[dict], zone: tzinfo) -> list[dict]:
+    """Comments each once (by id, the later copy winning), oldest first: the API's order is no promise."""
+    by_id = {c.get("id"): c for c in comments}
+    return sorted(by_id.values(), key=lambda c: (parse_time(c.get("created_at"), zone) or _NEVER, str(c.get("id"))))
 
 
-def _segment(comment: dict, position: int, ticket: dict) -> SessionSegment:
+def _segment(comment: dict, position: int, ticket: dict, zone: tzinfo) -> SessionSegment:
     tech = comment.get("user_id") is not None
     subject = comment.get("subject") or ""
     if _RESOLUTION_SUBJECT.search(subject):
@@ -71,7 +72,7 @@ def _segment(comment: dict, position: int, ticket: dict) -> SessionSegment:
         kind = SegmentKind.COMMENT
     author = comment.get("tech") or (None if tech else ticket.get("contact_fullname"))
     return SessionSegment(
-        timestamp=parse_time(comment.get("created_at")),
+        timestamp=parse_time(comment.get("created_at"), zone),
         author=author or None,
         author_role=AuthorRole.TECH if tech else AuthorRole.CUSTOMER,
         kind=kind,
@@ -90,12 +91,13 @@ def _str_id(value) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-def ticket_session(ticket: dict, day: str) -> Session:
-    """One Session per ticket: its comments as segments, its fields in context and attributes."""
+def ticket_session(ticket: dict, day: str, zone: tzinfo) -> Session:
+    """One Session per (checked) ticket: its comments as segments, oldest first, its fields in context and
+    attributes. Times without an offset are read in the account's ``zone``, and the session says so."""
     ticket_id = ticket["id"]
-    created = parse_time(ticket["created_at"])
-    comments = [c for c in ticket.get("comments") or [] if str(c.get("body") or "").strip()]
-    segments = [_segment(c, i, ticket) for i, c in enumerate(comments)]
+    created = parse_time(ticket["created_at"], zone)
+    comments = [c for c in sorted_comments(ticket.get("comments") or [], zone) if str(c.get("body") or "").strip()]
+    segments = [_segment(c, i, ticket, zone) for i, c in enumerate(comments)]
     user = ticket.get("user") or {}
     attributes = {k: ticket[k] for k in TICKET_FIELDS if ticket.get(k) not in (None, "", [], {})}
     if ticket.get("ticket_type_name"):
@@ -108,7 +110,9 @@ def ticket_session(ticket: dict, day: str) -> Session:
         }
     if ticket.get("properties"):
         attributes["properties"] = ticket["properties"]
-    resolved = parse_time(ticket.get("resolved_at"))
+    if ticket.get("sdc_times_read_in"):
+        attributes["times_read_in_account_zone"] = ticket["sdc_times_read_in"]
+    resolved = parse_time(ticket.get("resolved_at"), zone)
     times = [s.timestamp for s in segments if s.timestamp]
     return Session(
         meta=SessionMeta.for_source(
@@ -117,7 +121,7 @@ def ticket_session(ticket: dict, day: str) -> Session:
             [f"syncro:/tickets/{ticket_id}"],
             day,
             source_created_at=created,
-            source_updated_at=parse_time(ticket.get("updated_at")),
+            source_updated_at=parse_time(ticket.get("updated_at"), zone),
         ),
         context=SessionContext(
             customer_id=_str_id(ticket.get("customer_id")),

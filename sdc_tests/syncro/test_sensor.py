@@ -37,19 +37,20 @@ def test_changed_tickets_rerun_their_creation_days_and_the_cursor_follows(syncro
         assert len({r.run_key for r in [*first.run_requests, *later.run_requests]}) == 3
 
 
-def test_the_cursor_stays_when_syncro_does_not_answer(syncro, fake_syncro, clock):
+def test_the_cursor_stays_when_syncro_does_not_answer(syncro, fake_syncro):
     fake_syncro.faults += [Fault("/tickets", status=503) for _ in range(10)]
     with dg.instance_for_test() as instance:
-        result, _ = tick(
-            instance, syncro.model_copy(update={"retries": 1, "backoff_factor": 0.0}), "2025-03-11T00:00:00Z"
-        )
+        result, _ = tick(instance, syncro, "2025-03-11T00:00:00Z")
     assert isinstance(result, dg.SkipReason)
     assert "cursor kept at 2025-03-11T00:00:00+00:00" in result.skip_message and "HTTP 503" in result.skip_message
+    assert len(fake_syncro.log) == 1  # no retries inside a tick: the next tick is the retry
 
 
-def test_rate_limited_answers_are_waited_for(syncro, fake_syncro):
-    fake_syncro.faults.append(Fault("/tickets", status=429, retry_after="0"))
+def test_a_rate_limited_tick_skips_and_the_next_one_catches_up(syncro, fake_syncro):
+    fake_syncro.faults.append(Fault("/tickets", status=429, retry_after="30"))
     with dg.instance_for_test() as instance:
+        skipped, _ = tick(instance, syncro, "2025-03-13T00:00:00Z")
+        assert isinstance(skipped, dg.SkipReason) and "HTTP 429" in skipped.skip_message
         result, _ = tick(instance, syncro, "2025-03-13T00:00:00Z")
     assert ranges(result) == [("2025-03-13", "2025-03-13")]
     assert [e["path"] for e in fake_syncro.log] == ["/tickets", "/tickets"]
