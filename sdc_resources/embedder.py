@@ -2,6 +2,7 @@
 
 import functools
 import os
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -32,6 +33,7 @@ def _load_model(name: str, path: str, device: str, backend: str, models_dir: str
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # the weight-loading bar; encoding progress stays
+    transformers_logging.set_verbosity_error()  # deprecation notes of the library itself, not the user's concern
     if backend == "torch":
         return SentenceTransformer(path, device=device)
     folder, file_name = exported(Path(models_dir), name, path, backend)
@@ -42,7 +44,9 @@ def _load_model(name: str, path: str, device: str, backend: str, models_dir: str
 def _load_tokenizer(path: str):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers import AutoTokenizer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.set_verbosity_error()  # counting a long text is no "sequence too long" mistake
     return AutoTokenizer.from_pretrained(path)
 
 
@@ -94,7 +98,7 @@ class Embedder(dg.ConfigurableResource):
             batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
-            show_progress_bar=progress,
+            show_progress_bar=progress and sys.stderr.isatty(),  # a bar on a terminal; log lines say the rest
         )
         vectors = np.asarray(vectors, dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1) if len(texts) else np.array([])

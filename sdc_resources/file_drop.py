@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 from dataclasses import dataclass
@@ -83,15 +84,34 @@ class FileDrop(dg.ConfigurableResource):
             timezone=TIMEZONE, local_timezone=self.local_timezone, chat_gap=timedelta(minutes=self.chat_gap_minutes)
         )
 
-    def list_files(self, source: str, patterns: tuple[str, ...]) -> list[DroppedFile]:
-        """Every file under the source's inbox matching ``patterns``, hidden and partial files excluded."""
+    def _visible(self, source: str) -> list[tuple[Path, str]]:
+        """Every regular file under the source's inbox, with its relative path; hidden names left out."""
         root = self.inbox(source)
-        found: dict[Path, DroppedFile] = {}
-        for pattern in patterns:
-            for path in root.rglob(pattern):
-                relpath = path.relative_to(root).as_posix()
-                if any(part.startswith(".") for part in path.relative_to(root).parts) or not path.is_file():
+        found = []
+        for path in sorted(root.rglob("*")) if root.is_dir() else []:
+            parts = path.relative_to(root).parts
+            if any(part.startswith(".") for part in parts) or not path.is_file():
+                continue
+            found.append((path, path.relative_to(root).as_posix()))
+        return found
+
+    def list_files(self, source: str, patterns: tuple[str, ...]) -> list[DroppedFile]:
+        """Every file under the source's inbox matching ``patterns`` (in any case: ``X.CSV`` too), hidden and
+        partial files excluded."""
+        found = []
+        for path, relpath in self._visible(source):
+            if any(fnmatch.fnmatch(path.name.lower(), pattern.lower()) for pattern in patterns):
+                try:
+                    stat = os.stat(path)
+                except FileNotFoundError:
                     continue
-                stat = os.stat(path)
-                found[path] = DroppedFile(source, path, relpath, stat.st_size, stat.st_mtime_ns)
-        return [found[p] for p in sorted(found)]
+                found.append(DroppedFile(source, path, relpath, stat.st_size, stat.st_mtime_ns))
+        return found
+
+    def others(self, source: str, patterns: tuple[str, ...]) -> list[str]:
+        """The inbox's files that no pattern matches: never read, and so reported."""
+        return [
+            relpath
+            for path, relpath in self._visible(source)
+            if not any(fnmatch.fnmatch(path.name.lower(), pattern.lower()) for pattern in patterns)
+        ]

@@ -26,8 +26,10 @@ from sdc_resources.redact import redact
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
-# Query parameters that only narrow a listing: a replay answers them by filtering the unfiltered capture.
-FILTER_PARAMS = ("created_after", "since_updated_at", "include_disabled")
+# Query parameters a replay may answer from a capture made without them: filters (the client filters the
+# unfiltered capture the same way as live) and the page size (the capture's meta says how its pages run).
+FILTER_PARAMS = ("created_after", "since_updated_at", "include_disabled", "per_page")
+CONNECT_RETRIES = 2  # a refused connection or an unknown host rarely heals in seconds: say so soon
 MAX_PAGES = 1000  # per listing: far beyond any MSP's account, and a bound on a server that never ends
 COMMENTS_PER_PAGE = 100
 PROGRESS_PAGES = 10  # a progress line every this many pages of a long listing
@@ -215,19 +217,30 @@ class ReplayClient(SyncroApi):
 
 
 class PacedRetry(Retry):
-    """urllib3's Retry, but every back-off goes through the pacer and every retry takes a place in it."""
+    """urllib3's Retry, but every back-off goes through the pacer, every retry takes a place in it, and each
+    one is told to ``progress``."""
 
     pacer: Pacer | None = None
+    progress: Callable[[str], object] = staticmethod(lambda _: None)
 
     def new(self, **kw) -> "PacedRetry":
         retry = super().new(**kw)
-        retry.pacer = self.pacer
+        retry.pacer, retry.progress = self.pacer, self.progress
         return retry
 
     def sleep(self, response=None) -> None:
         after = self.get_retry_after(response) if response is not None and self.respect_retry_after_header else None
-        seconds = after if after is not None else max(self.get_backoff_time(), self.backoff_factor)
-        self.pacer.wait(min(seconds, self.backoff_max))
+        seconds = min(
+            after if after is not None else max(self.get_backoff_time(), self.backoff_factor), self.backoff_max
+        )
+        last = self.history[-1] if self.history else None
+        what = (
+            f"HTTP {last.status}"
+            if last and last.status
+            else f"no answer ({type(last.error).__name__ if last and last.error else 'error'})"
+        )
+        self.progress(f"syncro: {last.url if last else 'a request'}: {what}; retry in {seconds:.0f} s")
+        self.pacer.wait(seconds)
         self.pacer.acquire()
 
 
@@ -272,7 +285,7 @@ class LiveClient(SyncroApi):
         self._key = api_key  # only to redact it from what a server echoes
         retry = PacedRetry(
             total=retries,
-            connect=retries,
+            connect=min(retries, CONNECT_RETRIES),
             read=retries,
             status=retries,
             other=0,
@@ -285,6 +298,7 @@ class LiveClient(SyncroApi):
             raise_on_status=False,
         )
         retry.pacer = pacer
+        retry.progress = self.progress
         self.session = requests.Session()
         self.session.mount("http://", PacedAdapter(pacer, retry))
         self.session.mount("https://", PacedAdapter(pacer, retry))
@@ -298,7 +312,7 @@ class LiveClient(SyncroApi):
         try:
             response = self.session.get(url, params=params, timeout=self.timeout)
         except requests.RequestException as exc:
-            raise SyncroError(f"{where} failed after {self.retries} retries: {type(exc).__name__}") from None
+            raise SyncroError(f"{where}: no answer ({_network_reason(exc)}), retries included") from None
         if response.status_code in (401, 403):
             reason = _error_text(response, self._key)
             raise SyncroAuthError(
@@ -315,6 +329,16 @@ class LiveClient(SyncroApi):
         if self.capture_dir:
             write_atomic(self.capture_dir / capture_name(path, params), response.content)
         return body
+
+
+def _network_reason(exc: requests.RequestException) -> str:
+    """What went wrong on the network, in the words a person checks: ``Connection refused``, ``timed out``."""
+    text = str(exc)
+    if found := re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text):
+        return found.group(1).strip()
+    if "timed out" in text.lower() or isinstance(exc, requests.Timeout):
+        return "timed out"
+    return type(exc).__name__
 
 
 def _error_text(response: requests.Response, key: str) -> str:

@@ -109,3 +109,29 @@ def test_a_failing_source_never_stops_the_other_sources_or_the_stages_after_them
     assert re.search(r"^Semantic index \(Chroma\): sessions: \d+ chunks", out, re.M)
     assert "Traceback" not in out  # tracebacks go to the log
     assert "Traceback" in (tmp_path / "data" / "logs" / "sdc.log").read_text()
+
+
+def test_a_changed_or_removed_file_takes_its_sessions_along(tmp_path, monkeypatch, capsys):
+    shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
+    inbox = tmp_path / "data" / "inbox" / "notes"
+    inbox.mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    monkeypatch.setenv("SDC_DATA_DIR", str(tmp_path / "data"))
+    sessions = tmp_path / "data" / "sessions" / "notes"
+
+    def ingest() -> str:
+        assert cli.main(["ingest", "--quiet", "--source", "notes"]) == 0
+        return capsys.readouterr().out
+
+    (inbox / "EXPORT.JSON").write_text('[{"id": "1", "content": "Router vervangen", "created_at": "2025-03-22"}]')
+    (inbox / "readme.txt").write_text("not a notes export")
+    out = ingest()
+    assert sorted(p.name for p in sessions.iterdir()) == ["2025-03-22"]  # an upper-case extension is read
+    assert "notes note: readme.txt ignored: not a *.json file" in out
+    (inbox / "EXPORT.JSON").write_text('[{"id": "1", "content": "Router vervangen", "created_at": "2025-03-23"}]')
+    ingest()
+    assert sorted(p.name for p in sessions.iterdir()) == ["2025-03-23"]  # moved, not copied
+    (inbox / "EXPORT.JSON").unlink()
+    ingest()
+    assert not sessions.exists() or not list(sessions.iterdir())

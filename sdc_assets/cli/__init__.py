@@ -68,8 +68,9 @@ def ingest_command(args: argparse.Namespace) -> int:
     log_path = setup_logging(args.verbose)
     resources = build_definitions().resources
     resolved = resolve(resources)
-    runner = Runner(instance(), resources)
-    job = Ingest(runner, resources, resolved, progress=(lambda _: None) if args.quiet else print)
+    runner = Runner(instance(), resources, verbose=args.verbose)
+    quiet = (lambda _: None) if args.quiet else print
+    job = Ingest(runner, resources, resolved, progress=quiet, syncro_days=args.syncro_days)
     try:
         with StopOnSignal():
             outcomes = job.run(args.source or SOURCES)
@@ -81,11 +82,13 @@ def ingest_command(args: argparse.Namespace) -> int:
     summary.guarded(
         "Sessions", lambda: summary.print_sessions(resolved["session_store"], outcomes, file_drop.quarantine_dir)
     )
-    summary.guarded("Customer links", lambda: summary.print_links(resolved["session_store"]))
+    cache = Path(resolved["syncro"].cache_dir) / "customers.parquet"
+    review = default_data_path("review")
+    summary.guarded("Customer links", lambda: summary.print_links(resolved["session_store"], review, cache))
     summary.guarded("Semantic index", lambda: summary.print_index(resolved["vector_store"]))
     summary.guarded("Knowledge graph", lambda: summary.print_graph(resolved["graph_store"]))
     failed, quarantined = summary.print_result(outcomes, log_path)
-    print("Open the Dagster UI: make dev  → http://127.0.0.1:3000")
+    print(f"Open the Dagster UI: {summary.ui_command()}")
     return 1 if failed or (quarantined and not args.allow_quarantine) else 0
 
 
@@ -95,6 +98,10 @@ def search_command(args: argparse.Namespace) -> int:
     from sdc_assets.index.search import search
 
     resources = build_definitions().resources
+    store = resources["vector_store"]
+    if not store.host and not (Path(store.path) / "chroma.sqlite3").exists():
+        print(f"no index at {store.path}: run sdc ingest first (or set SDC_DATA_DIR to the data folder you use)")
+        return 1
     hits = search(
         args.query,
         resources["embedder"],
@@ -112,7 +119,12 @@ def search_command(args: argparse.Namespace) -> int:
         print("no matches")
     for rank, hit in enumerate(hits, start=1):
         print(f"{rank}. {hit.score:.3f}  {hit.day}  {hit.source:<13} {hit.kind:<7} {hit.chunk_type:<11} {hit.customer}")
-        print(f"   {hit.identity}" + (f": {hit.title}" if hit.title else "") + (f"  {hit.path}" if hit.path else ""))
+        ref = (
+            f" ({hit.source_ref})" if hit.kind in ("ticket", "session") and hit.source_ref.startswith("ticket/") else ""
+        )
+        print(
+            f"   {hit.identity}{ref}" + (f": {hit.title}" if hit.title else "") + (f"  {hit.path}" if hit.path else "")
+        )
         print("   " + " ".join(hit.text.split())[:200] + "\n")
     return 0
 
@@ -146,6 +158,12 @@ def parser() -> argparse.ArgumentParser:
     run = commands.add_parser("ingest", help="materialize every source, then linking, index and graph")
     run.add_argument("--source", action="append", choices=SOURCES, help="only this source (repeatable); default: all")
     run.add_argument("--quiet", action="store_true", help="no per-file progress")
+    run.add_argument(
+        "--syncro-days",
+        type=_positive,
+        default=30,
+        help="how many days back a live Syncro is asked for tickets (default 30; older days: a backfill in the UI)",
+    )
     run.add_argument("--verbose", action="store_true", help="print full tracebacks and details (always in the log)")
     run.add_argument(
         "--allow-quarantine",

@@ -22,7 +22,7 @@ from sdc_assets.file_drop.assets import file_drop_assets, parse_inbox
 from sdc_assets.file_drop.sources import SOURCES_BY_NAME
 from sdc_assets.graph.assets import graph_assets
 from sdc_assets.index.assets import daily_index_assets, index_assets
-from sdc_assets.partitions import TIMEZONE, contiguous_ranges, daily_partitions
+from sdc_assets.partitions import START_DATE, TIMEZONE, contiguous_ranges, daily_partitions
 from sdc_assets.syncro.assets import syncro_assets
 from sdc_assets.syncro.records import clean_ticket
 from sdc_assets.syncro.tickets import creation_day
@@ -31,7 +31,7 @@ from sdc_assets.ticketportaal.queries import ticket_created_days
 from sdc_resources.redact import redact
 
 log = logging.getLogger("sdc")
-LIVE_INGEST_DAYS = 30
+SYNCRO_DAYS = 30  # how far back a live ``sdc ingest`` asks Syncro for tickets (--syncro-days)
 DERIVED = "linking, index, graph"
 HINTS = {
     "syncro": "check SYNCRO_SUBDOMAIN (or SDC_SYNCRO_BASE_URL), SYNCRO_API_KEY and its permissions",
@@ -67,6 +67,7 @@ class Ingest:
     """The same, resolved, for the reads this command does itself (which days a source has)."""
     say: Callable[[str], object] = print
     progress: Callable[[str], object] = print
+    syncro_days: int = SYNCRO_DAYS
     outcomes: list[Outcome] = field(default_factory=list)
 
     def run_days(self, outcome: Outcome, assets: list, days: set[str]) -> None:
@@ -93,25 +94,38 @@ class Ingest:
         return outcome
 
     def file_source(self, outcome: Outcome) -> None:
-        source = SOURCES_BY_NAME[outcome.name]
-        files = parse_inbox(source, self.resolved["file_drop"], self.progress)
-        if not files:
+        """Every day the inbox's files touch, and every day stored from earlier files (so that the sessions of a
+        file removed or changed since leave), as the drop-folder sensor does."""
+        source, file_drop = SOURCES_BY_NAME[outcome.name], self.resolved["file_drop"]
+        file_drop.inbox(outcome.name).mkdir(parents=True, exist_ok=True)  # where to drop them, from the first run
+        files = parse_inbox(source, file_drop, self.progress)
+        stored = {p.stem for p in (file_drop.raw_dir / outcome.name).glob("*.parquet")}
+        if not files and not stored:
             outcome.status = "skipped"
-            outcome.notes.append(f"no files in {self.resolved['file_drop'].inbox(outcome.name)}")
+            outcome.notes.append(f"no {' or '.join(source.patterns)} files in {file_drop.inbox(outcome.name)}")
             return
         outcome.notes += [
             f"{f.relpath} could not be read to its end ({f.records} records before that); copied to the quarantine"
             for f in files
             if f.error
         ]
+        outcome.notes += [
+            f"{path} ignored: not a {' or '.join(source.patterns)} file"
+            for path in file_drop.others(outcome.name, source.patterns)
+        ]
         days = {day for f in files for day in f.days}
-        outcome.days = days & _valid_days()
+        outcome.days = (days | stored) & _valid_days()
         if outside := sorted(days - outcome.days):
-            self.say(f"{outcome.name}: {len(outside)} day(s) before the first partition or in the future skipped")
-            outcome.notes.append(f"{len(outside)} day(s) outside the partitions skipped: {outside[:5]}")
+            which = sorted({f.relpath for f in files if set(f.days) & set(outside)})
+            note = (
+                f"records on {len(outside)} day(s) before the first partition ({START_DATE}) or in the future were "
+                f"skipped: {', '.join(outside[:5])}{' …' if len(outside) > 5 else ''}, in {', '.join(which[:5])}"
+            )
+            self.say(f"{outcome.name}: {note}")
+            outcome.notes.append(note)
         wanted = (f"{outcome.name}_raw", f"{outcome.name}_sessions")
         self.run_days(outcome, [a for a in file_drop_assets if a.key.path[0] in wanted], outcome.days)
-        folder = self.resolved["file_drop"].quarantine_dir / outcome.name
+        folder = file_drop.quarantine_dir / outcome.name
         outcome.quarantine = [Path(f.quarantine) for f in files if f.quarantine] + _existing(
             folder / f"sessions-{day}.jsonl" for day in sorted(outcome.days)
         )
@@ -127,7 +141,7 @@ class Ingest:
         result = self.runner.materialize([a for a in syncro_assets if not a.partitions_def])
         if not result.ok:
             outcome.fail(f"customer cache (run {result.run_id}): {'; '.join(result.failures)}")
-        since = None if syncro.mode == "replay" else datetime.now(UTC) - timedelta(days=LIVE_INGEST_DAYS)
+        since = None if syncro.mode == "replay" else datetime.now(UTC) - timedelta(days=self.syncro_days)
         client = syncro.client(progress=self.progress)
         tickets = [t for raw in client.tickets(created_after=since) for t in [clean_ticket(raw, syncro.zone)[0]] if t]
         listed = {creation_day(t, TIMEZONE, syncro.zone) for t in tickets}
@@ -151,7 +165,8 @@ class Ingest:
         if not result.ok:
             outcome.fail(f"knowledge base and CIs (run {result.run_id}): {'; '.join(result.failures)}")
         days = portal.run(lambda c: ticket_created_days(c, TIMEZONE), "ticketportaal days")
-        outcome.days = days & _valid_days()
+        stored = {p.stem for p in (Path(portal.raw_dir) / "tickets").glob("*.jsonl")}  # deleted tickets leave
+        outcome.days = (days | stored) & _valid_days()
         self.run_days(outcome, [a for a in ticketportaal_assets if a.partitions_def], outcome.days)
         outcome.quarantine = sorted(Path(portal.quarantine_dir).glob("*.jsonl"))
 

@@ -24,7 +24,9 @@ from sdc_resources.redact import redact
 from sdc_resources.run_health import PID_TAG, own_run_tags, pool_holders, reap_dead_runs
 
 log = logging.getLogger("sdc")
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The command reports every failure itself, in a line; Dagster's own console lines (stack traces) only with --verbose.
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+VERBOSE = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 INTERRUPTED = {"DagsterExecutionInterruptedError", "KeyboardInterrupt"}
 WRAPPERS = {"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"}
 STOP_GRACE_SECONDS = 2.0  # a stop request Dagster has not acted on after this is delivered to the main thread
@@ -81,10 +83,13 @@ def failure_lines(result: dg.ExecuteInProcessResult) -> tuple[list[str], list[st
 class Runner:
     """Starts the CLI's runs in this process, in the given instance, with SDC's resources."""
 
-    def __init__(self, instance: dg.DagsterInstance, resources: dict, say: Callable[[str], object] = print):
+    def __init__(
+        self, instance: dg.DagsterInstance, resources: dict, say: Callable[[str], object] = print, verbose: bool = False
+    ):
         self.instance = instance
         self.resources = resources
         self.say = say
+        self.run_config = VERBOSE if verbose else QUIET
 
     def clear_dead_runs(self) -> None:
         for line in reap_dead_runs(self.instance):
@@ -103,7 +108,7 @@ class Runner:
                 assets,
                 instance=self.instance,
                 resources=self.resources,
-                run_config=QUIET,
+                run_config=self.run_config,
                 tags=tags,
                 raise_on_error=False,
             )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shlex
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 
 from sdc_assets.cli.ingest import Outcome
 from sdc_assets.sessions.model import Session, SessionStatus
+from sdc_resources.data_dir import default_data_path
 from sdc_resources.graph_store import GraphStore, graph_edges, graph_nodes
 from sdc_resources.redact import redact
 from sdc_resources.session_store import SessionStore
@@ -48,6 +50,12 @@ def entry_line(entry: dict) -> str:
     return f"{where}: {' '.join(str(entry.get('reason', '')).split())[:160]}"
 
 
+def command_prefix() -> str:
+    """What a printed command needs in front to use this data folder (nothing for the default ./data)."""
+    data = default_data_path()
+    return "" if data == Path("data").absolute() else f"SDC_DATA_DIR={shlex.quote(str(data))} "
+
+
 def print_sessions(store: SessionStore, outcomes: list[Outcome], quarantine_root: Path) -> None:
     """Sessions per source and day, and the quarantine of the current inputs."""
     print("\nSessions per source and day")
@@ -64,28 +72,47 @@ def print_sessions(store: SessionStore, outcomes: list[Outcome], quarantine_root
         print(f"  {outcome.name:<14} {len(entries):>4}  {folder}")
         for entry in entries[:QUARANTINE_LINES]:
             print(f"      {entry_line(entry)}")
+        if len(entries) > QUARANTINE_LINES:
+            print(f"      ... and {len(entries) - QUARANTINE_LINES} more, listed below and in {folder}")
     print(f"\nSession files: {Path(store.root).resolve()}/<source>/<day>/<session_id>.json")
 
 
-def print_links(store: SessionStore) -> None:
+def print_links(store: SessionStore, review_dir: Path, cache: Path) -> None:
     sessions = [Session.model_validate_json(p.read_bytes()) for p in Path(store.root).glob("*/*/*.json")]
     methods = Counter(s.context.link_method or s.meta.status.value for s in sessions)
     review = sum(1 for s in sessions if s.meta.status == SessionStatus.NEEDS_REVIEW)
     print("\nCustomer links: " + (", ".join(f"{m} {n}" for m, n in sorted(methods.items())) or "none"))
-    print(f"  {review} sessions need review: data/review/<day>.csv")
+    if review:
+        print(f"  {review} sessions need review: {review_dir}/<day>.csv")
+    if sessions and not cache.exists():
+        print(f"  no customer cache yet, so nothing was linked: {command_prefix()}.venv/bin/sdc ingest --source syncro")
 
 
 def print_index(vector_store: VectorStore) -> None:
     counts = {name: vector_store.collection(name).count() for name in sorted(vector_store.existing_collections())}
     print("\nSemantic index (Chroma): " + (", ".join(f"{n}: {c} chunks" for n, c in counts.items()) or "empty"))
+    kinds = (
+        (("tickets", "sessions"), ""),
+        (("knowledge_base",), " --source kb"),
+        (("configuration_items",), " --source ci"),
+    )
     examples = [
-        (("sessions", "tickets"), '"outlook vraagt om wachtwoord" -k 5'),
-        (("knowledge_base",), '"printer drukt niet af" --source kb'),
-        (("configuration_items",), '"EliteBook laptop Financiën" --source ci'),
+        (query, flag)
+        for names, flag in kinds
+        if (query := _example_query(vector_store, [n for n in names if counts.get(n)]))
     ]
-    shown = [arguments for names, arguments in examples if any(counts.get(name) for name in names)]
-    for n, arguments in enumerate(shown):
-        print(f"{'Search it:' if n == 0 else '':<10} .venv/bin/sdc search {arguments}")
+    for n, (query, flag) in enumerate(examples):
+        print(f"{'Search it:' if n == 0 else '':<10} {command_prefix()}.venv/bin/sdc search {shlex.quote(query)}{flag}")
+
+
+def _example_query(vector_store: VectorStore, names: list[str]) -> str | None:
+    """A title from the index itself, so the printed example finds something in the user's own data."""
+    for name in names:
+        found = vector_store.collection(name).get(limit=50, include=["metadatas"])
+        titles = sorted({m.get("title") for m in found["metadatas"] if m and m.get("title")}, key=lambda t: (len(t), t))
+        if titles:
+            return titles[len(titles) // 2]
+    return None
 
 
 def print_graph(graph_store: GraphStore) -> None:
@@ -102,6 +129,10 @@ def print_graph(graph_store: GraphStore) -> None:
         ).all()
     print("  nodes: " + (", ".join(f"{kind} {count}" for kind, count in sorted(nodes)) or "none"))
     print("  edges: " + (", ".join(f"{kind} {count}" for kind, count in sorted(edges)) or "none"))
+
+
+def ui_command() -> str:
+    return f"{command_prefix()}make dev  → http://127.0.0.1:3000"
 
 
 def print_result(outcomes: list[Outcome], log_path: Path) -> tuple[int, int]:
@@ -125,5 +156,5 @@ def print_result(outcomes: list[Outcome], log_path: Path) -> tuple[int, int]:
     for line in details:
         print(redact(line))
     if failed:
-        print(f"Details and tracebacks: {log_path} (or run with --verbose); every run is in the UI: make dev")
+        print(f"Details and tracebacks: {log_path} (or run with --verbose); every run is in the UI: {ui_command()}")
     return failed, quarantined

@@ -79,7 +79,8 @@ def extractive(session: Session) -> Analysis:
     machine = f" on {session.context.machine_names[0]}" if session.context.machine_names else ""
     fallback = f"{kind}{' for ' + who if who else ''}{machine}, {day}"
     title = session.insights.title or (problem[0] if problem else fallback)
-    parts = [f"{kind}{' for ' + who if who else ''} on {day}, {len(session.segments)} entries."]
+    count = len(session.segments)
+    parts = [f"{kind}{' for ' + who if who else ''} on {day}, {count} {'entry' if count == 1 else 'entries'}."]
     if problem:
         parts.append(f"Problem: {cut(problem[0], 250)}")
     if outcome:

@@ -8,7 +8,6 @@ Session: the version with the latest ``updated_at`` wins.
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -16,6 +15,7 @@ from typing import Any, BinaryIO
 import ijson
 
 from sdc_assets.file_drop.records import ParseOptions, Record, Rejected, SourceParseError, preview, value_problem
+from sdc_assets.file_drop.text import utf8_stream
 from sdc_assets.file_drop.timeparse import parse_iso
 from sdc_assets.sessions.model import (
     AuthorRole,
@@ -29,20 +29,24 @@ from sdc_assets.sessions.model import (
 )
 
 NOTE_TYPES = {"note", "todo"}
-_LEAD = 64
+_LEAD = 4096
 
 
 def parse(stream: BinaryIO, file: str, options: ParseOptions) -> Iterator[Record | Rejected]:
-    """Yield a record per valid note and a Rejected per invalid one, streaming."""
-    prefix = _top_level_prefix(stream, file)
+    """Yield a record per valid note and a Rejected per invalid one, streaming.
+
+    The file is read in its own encoding (UTF-8, UTF-16, Windows-1252) as UTF-8; a note holding bytes that
+    are not valid in it, or a NUL byte, is quarantined and the notes after it still load."""
+    text, decoder = utf8_stream(stream, file)
+    prefix = _top_level_prefix(text, file)
     index = -1
     seen_notes_key = prefix == "item"
     try:
-        for index, note in enumerate(ijson.items(stream, prefix, use_float=True)):
+        for index, note in enumerate(ijson.items(text, prefix, use_float=True)):
             seen_notes_key = True
             where = f"notes[{index}]"
             try:
-                record = _record(note, where, options)
+                record = _record(note, where, options, decoder.damaged)
             except ValueError as exc:
                 yield Rejected(where, str(exc), preview(note))
                 continue
@@ -52,33 +56,35 @@ def parse(stream: BinaryIO, file: str, options: ParseOptions) -> Iterator[Record
             yield record
     except (ijson.JSONError, UnicodeDecodeError) as exc:
         at = f"after notes[{index}]" if index >= 0 else "before the first note"
-        reason = f"invalid JSON: {' '.join(str(exc).split())}; the notes after this point could not be read"
+        reason = f"invalid JSON: {_message(exc)}; the notes after this point could not be read"
         raise SourceParseError(file, at, reason) from None
-    if not seen_notes_key and not _had_notes_key(stream):
+    if not seen_notes_key and not _had_notes_key(stream, file):
         raise SourceParseError(file, "top level", "a JSON object without a 'notes' list")
 
 
-def _had_notes_key(stream: BinaryIO) -> bool:
+def _message(exc: Exception) -> str:
+    """ijson's message as text (its C parser gives bytes), on one line."""
+    message = exc.args[0] if exc.args else str(exc)
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", errors="replace")
+    return " ".join(str(message).split())[:300]
+
+
+def _had_notes_key(stream: BinaryIO, file: str) -> bool:
     stream.seek(0)
-    _skip_bom(stream)
+    text, _ = utf8_stream(stream, file)
     try:
         return any(
-            prefix == "" and event == "map_key" and value == "notes" for prefix, event, value in ijson.parse(stream)
+            prefix == "" and event == "map_key" and value == "notes" for prefix, event, value in ijson.parse(text)
         )
     except ijson.JSONError:
         return False
 
 
-def _skip_bom(stream: BinaryIO) -> None:
-    if stream.read(3) != codecs.BOM_UTF8:
-        stream.seek(0)
-
-
-def _top_level_prefix(stream: BinaryIO, file: str) -> str:
-    _skip_bom(stream)
-    start = stream.tell()
-    lead = stream.read(_LEAD).lstrip()
-    stream.seek(start)
+def _top_level_prefix(text, file: str) -> str:
+    lead = text.peek(_LEAD).lstrip()
+    if not lead:
+        raise SourceParseError(file, "top level", "empty file")
     if lead.startswith(b"["):
         return "item"
     if lead.startswith(b"{"):
@@ -95,11 +101,13 @@ def _text(note: dict[str, Any], key: str) -> str | None:
     return value.strip() or None
 
 
-def _record(note: Any, where: str, options: ParseOptions) -> Record:
+def _record(note: Any, where: str, options: ParseOptions, damaged: set[str] | frozenset = frozenset()) -> Record:
     if not isinstance(note, dict):
         raise ValueError(f"expected a note object, found {type(note).__name__}")
     if problem := value_problem(note):
         raise ValueError(problem)
+    if damaged and "\ufffd" in preview(note):
+        raise ValueError(f"holds text that cannot be read: {' or '.join(sorted(damaged))} in this file")
     note_id = note.get("id")
     if isinstance(note_id, bool) or not isinstance(note_id, str | int) or not str(note_id).strip():
         raise ValueError("note has no id")
@@ -152,6 +160,8 @@ def build_session(key: str, records: list[Record], files: list[str], day: str) -
     for i, item in enumerate(note.get("items") or []):
         item = item if isinstance(item, dict) else {"text": item}
         done = bool(item.get("done"))
+        if not str(item.get("text") or "").strip():
+            continue  # an item without text is no to-do
         segments.append(
             SessionSegment(
                 timestamp=created or started,

@@ -44,7 +44,7 @@ def test_the_extractive_title_skips_log_lines_and_stays_short():
     result = extractive(session)
     assert result.title == "De printer op de balie drukt niets meer af sinds de update van vanochtend."
     assert not result.title.startswith("2025-03-10")
-    assert result.summary.startswith("Remote session for Tandartspraktijk Smile on 2025-03-10, 1 entries.")
+    assert result.summary.startswith("Remote session for Tandartspraktijk Smile on 2025-03-10, 1 entry.")
     assert "Problem: De printer op de balie" in result.summary
 
 

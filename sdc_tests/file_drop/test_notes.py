@@ -106,3 +106,52 @@ def test_memory_does_not_grow_with_the_file():
     small_peak, large_peak = _peak_while_streaming(small), _peak_while_streaming(large)
     assert len(large) > 2_000_000
     assert large_peak < 2 * small_peak + 256_000
+
+
+def _three_notes(middle: bytes) -> bytes:
+    first, last = json.dumps({**NOTE, "id": "a"}).encode(), json.dumps({**NOTE, "id": "c"}).encode()
+    return b"[" + first + b', {"id": "b", "created_at": "2024-03-05", "content": "' + middle + b'"}, ' + last + b"]"
+
+
+@pytest.mark.parametrize(
+    "middle",
+    [
+        pytest.param(b"Zo\xeb kapot", id="a byte that is not UTF-8"),
+        pytest.param(b"nul\x00byte", id="NUL"),
+        pytest.param(b"lone \\ud800 surrogate", id="lone surrogate escape"),
+    ],
+)
+def test_a_note_with_bad_bytes_is_quarantined_and_the_notes_after_it_load(middle):
+    data = _three_notes(middle).replace(b"Printer", "Printér".encode())  # the file is UTF-8 elsewhere
+    records, rejects = parse_bytes(notes.parse, data)
+    assert [r.session_key for r in records] == ["note/a", "note/c"]
+    assert [r.location for r in rejects] == ["notes[1]"] and "cannot be read" in rejects[0].reason
+    assert records[0].payload["note"]["title"] == "Printér Bakkerij de Vries"
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16", "utf-16-le", "utf-8-sig"])
+def test_exports_in_other_encodings_read_the_same(encoding):
+    text = json.dumps([{**NOTE, "title": "Café De Hoek"}], ensure_ascii=False)
+    records, rejects = parse_bytes(notes.parse, text.encode(encoding))
+    assert not rejects and records[0].payload["note"]["title"] == "Café De Hoek"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [(b"", "empty file"), (b"   \n ", "empty file"), (bytes(range(256)) * 4, "binary data")],
+)
+def test_empty_and_binary_files_say_what_they_are(data, reason):
+    with pytest.raises(SourceParseError, match=reason):
+        parse_bytes(notes.parse, data)
+
+
+def test_a_json_error_reads_as_text():
+    with pytest.raises(SourceParseError) as caught:
+        parse_bytes(notes.parse, b'[{"id": "1", "created_at": "2024-03-05"}, {"id": ')
+    assert "b'" not in caught.value.reason and "\n" not in caught.value.reason
+
+
+def test_escaped_surrogate_pairs_are_text():
+    data = json.dumps([{**NOTE, "title": "Klant blij 😀"}], ensure_ascii=True).encode()  # "\ud83d\ude00"
+    records, rejects = parse_bytes(notes.parse, data)
+    assert not rejects and records[0].payload["note"]["title"] == "Klant blij 😀"
