@@ -14,6 +14,7 @@ from sdc_assets.graph.assets import graph_assets
 from sdc_assets.index.assets import index_assets
 from sdc_assets.partitions import TIMEZONE
 from sdc_assets.syncro.assets import customer_cache_job, syncro_assets
+from sdc_assets.syncro.reconcile import syncro_reconcile_schedule
 from sdc_assets.syncro.sensors import syncro_update_sensor
 from sdc_assets.ticketportaal.assets import ticketportaal_assets
 from sdc_assets.ticketportaal.sensors import ticketportaal_update_sensor
@@ -49,7 +50,7 @@ def build_definitions() -> dg.Definitions:
             *graph_assets,
         ],
         jobs=[customer_cache_job],
-        schedules=[customer_cache_schedule],
+        schedules=[customer_cache_schedule, syncro_reconcile_schedule],
         sensors=[drop_folder_sensor, syncro_update_sensor, ticketportaal_update_sensor],
         resources={
             "syncro": syncro_from_env(),

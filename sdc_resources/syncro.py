@@ -15,6 +15,7 @@ from sdc_resources.syncro_client import MAX_PAGES, LiveClient, ReplayClient, Syn
 SENSOR_TIMEOUT = (3.0, 10.0)  # a sensor tick must end well inside Dagster's 60 s: no retries, short waits
 SENSOR_MAX_PAGES = 20
 SENSOR_MAX_WAIT = 15.0
+SENSOR_TIME_BUDGET = 40.0  # seconds of requests a tick may spend, within Dagster's 60 s
 
 NOT_CONFIGURED = (
     "Syncro is not configured: set SYNCRO_SUBDOMAIN and SYNCRO_API_KEY (or SDC_SYNCRO_BASE_URL and "
@@ -118,6 +119,7 @@ class Syncro(dg.ConfigurableResource):
             timeout=SENSOR_TIMEOUT,
             retries=0,
             max_pages=SENSOR_MAX_PAGES,
+            time_budget=SENSOR_TIME_BUDGET,
         )
 
 

@@ -10,6 +10,7 @@ and retries 429 and 5xx with a bounded, jittered back-off that honours
 import json
 import logging
 import re
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -272,8 +273,10 @@ class LiveClient(SyncroApi):
         capture_dir: str | Path | None = None,
         max_pages: int = MAX_PAGES,
         progress: Callable[[str], object] | None = None,
+        time_budget: float | None = None,
     ):
         super().__init__()
+        self._deadline = time.monotonic() + time_budget if time_budget else None
         self.max_pages = max_pages
         if progress:
             self.progress = progress
@@ -309,6 +312,8 @@ class LiveClient(SyncroApi):
     def get(self, path: str, params: dict) -> dict | list:
         url = f"{self.base_url}{path}"
         where = f"GET {url}"
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise SyncroError(f"{where}: not sent, the time this caller may spend on Syncro is used up")
         try:
             response = self.session.get(url, params=params, timeout=self.timeout)
         except requests.RequestException as exc:

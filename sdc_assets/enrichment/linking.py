@@ -105,8 +105,8 @@ class CustomerIndex:
                 index.contacts[contact["contact_id"]] = cid
                 if contact["email"]:
                     index.emails.setdefault(contact["email"], set()).add((cid, contact["contact_id"]))
-                if contact["phone"]:
-                    index.phones.setdefault(contact["phone"], set()).add((cid, contact["contact_id"]))
+                for number in {contact["phone"], contact.get("mobile")} - {None}:
+                    index.phones.setdefault(number, set()).add((cid, contact["contact_id"]))
                 if key := name_key(contact["name"]):
                     index.fuzzy.append((key, cid, contact["contact_id"]))
         return index

@@ -57,6 +57,7 @@ CACHE_SCHEMA = {
                 "name": pl.String,
                 "email": pl.String,
                 "phone": pl.String,
+                "mobile": pl.String,
                 "title": pl.String,
             }
         )
@@ -72,9 +73,13 @@ def normalize_email(value) -> str | None:
     return value if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) else None
 
 
+_EXTENSION = re.compile(r"(?i)\s*(?:x|ext\.?|extension|toestel|tst\.?|#)\s*\d{1,6}\s*$")
+
+
 def normalize_phone(value) -> str | None:
-    """Digits only, Dutch and Belgian international prefixes folded to the national 0: +31 6 → 06."""
-    digits = re.sub(r"\D", "", str(value or ""))
+    """Digits only, an extension left off (``657.325.3258 x330``), Dutch and Belgian international prefixes
+    folded to the national 0: +31 6 → 06."""
+    digits = re.sub(r"\D", "", _EXTENSION.sub("", str(value or "")))
     for prefix in ("0031", "0032", "31", "32"):
         if digits.startswith(prefix) and len(digits) - len(prefix) >= 9:
             digits = "0" + digits[len(prefix) :]
@@ -103,6 +108,7 @@ def _contact_row(contact: dict) -> dict:
         "name": _text(contact.get("name")),
         "email": normalize_email(contact.get("email")),
         "phone": normalize_phone(contact.get("phone")) or normalize_phone(contact.get("mobile")),
+        "mobile": normalize_phone(contact.get("mobile")),
         "title": _text(properties.get("title") if isinstance(properties, dict) else None),
     }
 
@@ -141,7 +147,7 @@ def customer_cache_table(customers: list[dict], contacts: list[dict], machines: 
                 "email_domains": email_domains(emails + contact_emails),
                 "phones": _unique(
                     [normalize_phone(customer.get("phone")), normalize_phone(customer.get("mobile"))]
-                    + [c["phone"] for c in people]
+                    + [number for c in people for number in (c["phone"], c["mobile"])]
                 ),
                 "contacts": people,
                 "contact_emails": contact_emails,

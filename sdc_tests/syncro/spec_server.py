@@ -26,14 +26,14 @@ def example(name: str) -> dict:
     return json.loads((SPEC / f"{name}.json").read_text())
 
 
-def spec_world(tickets: int = 12) -> dict:
+def spec_world(tickets: int = 12, days: tuple[str, ...] = DAYS) -> dict:
     """Records shaped exactly like the spec's examples, with ids, names and times of their own."""
     ticket, comment = example("tickets")["tickets"][0], example("comments")["comments"][0]
     customer, contact = example("customers")["customers"][0], example("contacts")["contacts"][0]
     asset = example("customer_assets")["assets"][0]
     world: dict = {"tickets": [], "customers": [], "contacts": [], "assets": []}
     for n in range(tickets):
-        day = DAYS[n % len(DAYS)]
+        day = days[n % len(days)]
         created = f"{day}T{8 + n % 9:02d}:{n % 60:02d}:31.034Z"
         comments = [
             {**comment, "id": 9000 + n * 10 + k, "ticket_id": 7000 + n, "created_at": f"{day}T{17 - k:02d}:00:00Z",

@@ -108,3 +108,12 @@ def test_a_capture_replays_the_same_answers(syncro, fake_syncro, pacer, tmp_path
     assert ReplayClient(tmp_path).tickets(created_after=parse_time(created)) == syncro.client(pacer).tickets(
         created_after=parse_time(created)
     )
+
+
+def test_a_caller_with_a_time_budget_stops_asking_when_it_is_spent(fake_syncro, pacer):
+    from sdc_resources.syncro_client import LiveClient
+
+    client = LiveClient(fake_syncro.base_url, API_KEY, pacer, time_budget=1e-9)
+    with pytest.raises(SyncroError, match="not sent, the time this caller may spend on Syncro is used up"):
+        client.tickets()
+    assert not fake_syncro.log
