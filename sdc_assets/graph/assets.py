@@ -34,6 +34,7 @@ from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.model import Session
 from sdc_assets.sessions.sources import SESSION_ASSETS
 from sdc_assets.ticketportaal.assets import tickets_dir
+from sdc_assets.ticketportaal.installation import Installation
 from sdc_assets.ticketportaal.queries import fetch_reference
 from sdc_resources.atomic import write_atomic, write_atomic_with
 from sdc_resources.entity_model import EntityModel
@@ -179,7 +180,9 @@ def _reference(ticketportaal: Ticketportaal) -> tuple[Graph | None, list[dict], 
     if not ticketportaal.configured:
         return None, cis, ticketportaal.describe()
     try:
-        tables = ticketportaal.run(fetch_reference, "ticketportaal users and categories")
+        tables = ticketportaal.run(
+            lambda c: fetch_reference(c, Installation.read(c)), "ticketportaal users and categories"
+        )
     except Exception as exc:
         return None, cis, f"not synced, the portal could not be read: {redact(str(exc).splitlines()[0])}"
     articles = read_jsonl(raw / "ticketportaal_kb.jsonl")

@@ -19,6 +19,7 @@ from sdc_assets.sessions.writing import (
     write_session_day,
 )
 from sdc_assets.ticketportaal.html_text import html_to_text
+from sdc_assets.ticketportaal.installation import Installation
 from sdc_assets.ticketportaal.queries import fetch_cis, fetch_kb, fetch_tickets
 from sdc_assets.ticketportaal.tickets import creation_day, ticket_session, utc
 from sdc_resources.jsonl import read_jsonl, write_jsonl_if_changed
@@ -65,8 +66,9 @@ def ticketportaal_tickets_raw(context: dg.AssetExecutionContext, ticketportaal: 
             context.add_asset_metadata(status, partition_key=day)
         return dg.MaterializeResult(metadata={"status": status["status"]})
     start, end = window(days)
+    installation = ticketportaal.run(Installation.read, "ticketportaal schema")
     with statement_counter(ticketportaal.engine()) as statements:
-        records = ticketportaal.run(lambda c: fetch_tickets(c, start, end), "ticketportaal tickets")
+        records = ticketportaal.run(lambda c: fetch_tickets(c, start, end, installation), "ticketportaal tickets")
     by_day: dict[str, list[dict]] = {day: [] for day in days}
     for record in records:
         by_day[creation_day(record, TIMEZONE)].append(record)
@@ -101,6 +103,7 @@ def ticketportaal_tickets_raw(context: dg.AssetExecutionContext, ticketportaal: 
             "source": ticketportaal.describe(),
             "tickets_in_run": len(records),
             "queries": len(statements),
+            "missing_in_this_installation": dg.MetadataValue.json(installation.missing()),
             "path": dg.MetadataValue.path(str(tickets_dir(ticketportaal))),
             "seconds": round(time.perf_counter() - started, 3),
         }
@@ -173,9 +176,10 @@ def _pickup_asset(name: str, what: str, key: str, fetch, shape: Callable[[dict],
         if not ticketportaal.configured:
             return dg.MaterializeResult(metadata=_not_configured(context, ticketportaal))
         path = Path(ticketportaal.raw_dir) / f"{name}.jsonl"
+        installation = ticketportaal.run(Installation.read, "ticketportaal schema")
 
         def fetch_shaped(connection, since):
-            rows, live = fetch(connection, since)
+            rows, live = fetch(connection, since, installation)
             return [shape(row) for row in rows], live
 
         result = pick_up(path, key, fetch_shaped, ticketportaal, config.full_refresh)
@@ -189,6 +193,7 @@ def _pickup_asset(name: str, what: str, key: str, fetch, shape: Callable[[dict],
                 "new_or_changed": result["new_or_changed"],
                 "removed": result["removed"],
                 "changed": result["changed"],
+                "missing_in_this_installation": dg.MetadataValue.json(installation.missing()),
                 "path": dg.MetadataValue.path(str(path)),
                 "preview": dg.MetadataValue.md(markdown_table([preview(r) for r in result["rows"][:PREVIEW_ROWS]])),
             }

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from sdc_assets.ticketportaal.installation import Installation
 from sdc_resources.ticketportaal_schema import (
     categories,
     category_fields,
@@ -34,39 +35,48 @@ def json_value(value):
     return value
 
 
-def _names(table: sa.Table) -> list[str]:
-    return [column.name for column in table.columns]
-
-
 def _row(mapping) -> dict:
     return {key: json_value(value) for key, value in mapping.items()}
+
+
+def _record(row: dict, table: sa.Table) -> dict:
+    """SDC's columns of ``table`` from ``row``: a column this installation lacks reads as None."""
+    return {column.name: row.get(column.name) for column in table.columns}
+
+
+PERSON = ("user_id", "email", "first_name", "last_name", "department", "location", "role")
 
 
 def _person(row: dict, prefix: str) -> dict | None:
     if row.get(f"{prefix}_user_id") is None:
         return None
-    person = {key: row[f"{prefix}_{key}"] for key in ("user_id", "email", "department", "location", "role")}
-    person["name"] = " ".join(p for p in (row[f"{prefix}_first_name"], row[f"{prefix}_last_name"]) if p) or None
+    person = {key: row.get(f"{prefix}_{key}") for key in ("user_id", "email", "department", "location", "role")}
+    names = (row.get(f"{prefix}_first_name"), row.get(f"{prefix}_last_name"))
+    person["name"] = " ".join(p for p in names if p) or None
     return person
 
 
-def _person_columns(alias, prefix: str) -> list:
-    columns = ("user_id", "email", "first_name", "last_name", "department", "location", "role")
-    return [alias.c[name].label(f"{prefix}_{name}") for name in columns]
+def _person_columns(alias, prefix: str, installation: Installation) -> list:
+    return [
+        column.label(f"{prefix}_{column.name}")
+        for column in installation.select_columns(alias, users)
+        if column.name in PERSON
+    ]
 
 
-def fetch_tickets(connection: sa.Connection, start: datetime, end: datetime) -> list[dict]:
+def fetch_tickets(connection: sa.Connection, start: datetime, end: datetime, installation: Installation) -> list[dict]:
     """Every ticket created in ``[start, end)`` (UTC), with requester, agent, category, comments, dynamic
-    fields and related CIs: four queries whatever the number of tickets."""
+    fields and related CIs (each where this installation has them): four queries whatever the number of
+    tickets."""
     window = sa.and_(tickets.c.created_at >= _naive_utc(start), tickets.c.created_at < _naive_utc(end))
     ids = sa.select(tickets.c.ticket_id).where(window).scalar_subquery()
     requester, agent = users.alias("requester"), users.alias("agent")
     head = (
         sa.select(
-            tickets,
+            *installation.select_columns(tickets),
             categories.c.name.label("category_name"),
-            *_person_columns(requester, "requester"),
-            *_person_columns(agent, "agent"),
+            *_person_columns(requester, "requester", installation),
+            *_person_columns(agent, "agent", installation),
         )
         .select_from(
             tickets.outerjoin(categories, tickets.c.category_id == categories.c.category_id)
@@ -78,7 +88,7 @@ def fetch_tickets(connection: sa.Connection, start: datetime, end: datetime) -> 
     )
     author = users.alias("author")
     comments = (
-        sa.select(ticket_comments, *_person_columns(author, "author"))
+        sa.select(*installation.select_columns(ticket_comments), *_person_columns(author, "author", installation))
         .select_from(ticket_comments.outerjoin(author, ticket_comments.c.user_id == author.c.user_id))
         .where(ticket_comments.c.ticket_id.in_(ids))
         .order_by(ticket_comments.c.ticket_id, ticket_comments.c.created_at, ticket_comments.c.comment_id)
@@ -90,7 +100,7 @@ def fetch_tickets(connection: sa.Connection, start: datetime, end: datetime) -> 
             category_fields.c.field_id,
             category_fields.c.field_name,
             category_fields.c.field_label,
-            category_fields.c.field_type,
+            sa.type_coerce(category_fields.c.field_type, sa.String()).label("field_type"),
         )
         .select_from(
             ticket_field_values.join(category_fields, ticket_field_values.c.field_id == category_fields.c.field_id)
@@ -98,8 +108,9 @@ def fetch_tickets(connection: sa.Connection, start: datetime, end: datetime) -> 
         .where(ticket_field_values.c.ticket_id.in_(ids))
         .order_by(ticket_field_values.c.ticket_id, category_fields.c.field_order, category_fields.c.field_id)
     )
+    ci_columns = [c for c in installation.select_columns(configuration_items) if c.name in CI_FIELDS]
     cis = (
-        sa.select(ticket_ci_relations.c.ticket_id, *(configuration_items.c[name] for name in CI_FIELDS))
+        sa.select(ticket_ci_relations.c.ticket_id, *ci_columns)
         .select_from(
             ticket_ci_relations.join(configuration_items, ticket_ci_relations.c.ci_id == configuration_items.c.ci_id)
         )
@@ -108,7 +119,7 @@ def fetch_tickets(connection: sa.Connection, start: datetime, end: datetime) -> 
     )
     records: dict[int, dict] = {}
     for row in map(_row, connection.execute(head).mappings()):
-        record = {key: row[key] for key in _names(tickets)}
+        record = _record(row, tickets)
         record["category"] = (
             {"category_id": row["category_id"], "name": row["category_name"]} if row["category_id"] else None
         )
@@ -127,12 +138,14 @@ def fetch_tickets(connection: sa.Connection, start: datetime, end: datetime) -> 
                     "author": _person(row, "author"),
                 }
             )
-    for row in map(_row, connection.execute(fields).mappings()):
-        if ticket := records.get(row.pop("ticket_id")):
-            ticket["fields"].append(row)
-    for row in map(_row, connection.execute(cis).mappings()):
-        if ticket := records.get(row.pop("ticket_id")):
-            ticket["configuration_items"].append(row)
+    if installation.has(ticket_field_values, category_fields):
+        for row in map(_row, connection.execute(fields).mappings()):
+            if ticket := records.get(row.pop("ticket_id")):
+                ticket["fields"].append(row)
+    if installation.has(ticket_ci_relations, configuration_items):
+        for row in map(_row, connection.execute(cis).mappings()):
+            if ticket := records.get(row.pop("ticket_id")):
+                ticket["configuration_items"].append({name: row.get(name) for name in CI_FIELDS})
     return list(records.values())
 
 
@@ -162,6 +175,7 @@ def changed_tickets(connection: sa.Connection, since: datetime) -> list[dict]:
 
 def _fetch_live(
     connection: sa.Connection,
+    installation: Installation,
     table: sa.Table,
     live: sa.ColumnElement,
     person: tuple[str, sa.Column],
@@ -170,27 +184,37 @@ def _fetch_live(
     extra: tuple = (),
 ) -> tuple[list[dict], set[int]]:
     """The ``live`` rows of ``table`` changed after ``since`` (all when None), each with the person its
-    ``person`` column names; and the ids of every live row, so that rows gone from the source can be dropped."""
+    ``person`` column names; and the ids of every live row, so that rows gone from the source can be dropped.
+    An installation without the table has none."""
+    if not installation.has(table):
+        return [], set()
     role, column = person
     alias = users.alias(role)
     source = table.outerjoin(alias, column == alias.c.user_id)
     for other, condition in joins:
         source = source.outerjoin(other, condition)
     key = next(iter(table.primary_key.columns))
-    query = sa.select(table, *extra, *_person_columns(alias, role)).select_from(source).where(live).order_by(key)
+    columns = installation.select_columns(table)
+    query = (
+        sa.select(*columns, *extra, *_person_columns(alias, role, installation))
+        .select_from(source)
+        .where(live)
+        .order_by(key)
+    )
     if since is not None:
         query = query.where(table.c.updated_at > _naive_utc(since))
     rows = []
     for row in map(_row, connection.execute(query).mappings()):
-        record = {name: row[name] for name in _names(table)} | {role: _person(row, role)}
+        record = _record(row, table) | {role: _person(row, role)}
         rows.append(record | {name: row[name] for name in (c.name for c in extra)})
     return rows, set(connection.execute(sa.select(key).where(live)).scalars())
 
 
-def fetch_kb(connection: sa.Connection, since: datetime | None) -> tuple[list[dict], set[int]]:
+def fetch_kb(connection: sa.Connection, since: datetime | None, installation: Installation) -> tuple[list, set[int]]:
     """Published articles changed after ``since``, with category and author; and every published id."""
     articles, live = _fetch_live(
         connection,
+        installation,
         knowledge_base,
         knowledge_base.c.is_published == sa.true(),
         ("author", knowledge_base.c.author_id),
@@ -201,19 +225,21 @@ def fetch_kb(connection: sa.Connection, since: datetime | None) -> tuple[list[di
     return [a | {"is_published": bool(a["is_published"])} for a in articles], live
 
 
-def fetch_cis(connection: sa.Connection, since: datetime | None) -> tuple[list[dict], set[int]]:
+def fetch_cis(connection: sa.Connection, since: datetime | None, installation: Installation) -> tuple[list, set[int]]:
     """Configuration items not written off, changed after ``since``, with their owner; and every such id."""
-    in_service = configuration_items.c.status != WRITTEN_OFF
-    return _fetch_live(connection, configuration_items, in_service, ("owner", configuration_items.c.owner_id), since)
+    in_service = sa.type_coerce(configuration_items.c.status, sa.String()) != WRITTEN_OFF
+    owner = ("owner", configuration_items.c.owner_id)
+    return _fetch_live(connection, installation, configuration_items, in_service, owner, since)
 
 
-def fetch_reference(connection: sa.Connection) -> dict[str, list[dict]]:
+def fetch_reference(connection: sa.Connection, installation: Installation) -> dict[str, list[dict]]:
     """Users and categories: small tables read whole, for the graph's person and category nodes."""
     return {
-        "users": [_row(r) for r in connection.execute(sa.select(users).order_by(users.c.user_id)).mappings()],
-        "categories": [
-            _row(r) for r in connection.execute(sa.select(categories).order_by(categories.c.category_id)).mappings()
-        ],
+        table.name: [
+            _record(_row(r), table)
+            for r in connection.execute(sa.select(*installation.select_columns(table)).order_by(key)).mappings()
+        ]
+        for table, key in ((users, users.c.user_id), (categories, categories.c.category_id))
     }
 
 
@@ -222,13 +248,15 @@ def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def reference_signature(connection: sa.Connection) -> str:
+def reference_signature(connection: sa.Connection, installation: Installation) -> str:
     """What changes when a KB article or CI is added, edited, unpublished, written off or deleted."""
     parts = []
     for table, live in (
         (knowledge_base, knowledge_base.c.is_published == sa.true()),
-        (configuration_items, configuration_items.c.status != WRITTEN_OFF),
+        (configuration_items, sa.type_coerce(configuration_items.c.status, sa.String()) != WRITTEN_OFF),
     ):
+        if not installation.has(table):
+            continue
         newest, count = connection.execute(
             sa.select(sa.func.max(table.c.updated_at), sa.func.count()).select_from(table).where(live)
         ).one()

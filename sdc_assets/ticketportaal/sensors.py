@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from sdc_assets.graph.assets import DERIVED_KEYS
 from sdc_assets.partitions import TIMEZONE, daily_partitions, range_run_requests
+from sdc_assets.ticketportaal.installation import Installation, PortalSchemaError
 from sdc_assets.ticketportaal.queries import changed_tickets, reference_signature
 from sdc_assets.ticketportaal.tickets import creation_day, utc
 from sdc_resources.ticketportaal import Ticketportaal
@@ -49,11 +50,11 @@ def ticketportaal_update_sensor(
     since = utc(state["tickets"]) if state.get("tickets") else datetime.now(UTC) - FIRST_LOOKBACK
 
     def read(connection):
-        return changed_tickets(connection, since), reference_signature(connection)
+        return changed_tickets(connection, since), reference_signature(connection, Installation.read(connection))
 
     try:
         changed, signature = ticketportaal.run(read, "ticketportaal update check")
-    except sa.exc.DBAPIError as exc:
+    except (sa.exc.DBAPIError, PortalSchemaError) as exc:
         return dg.SkipReason(f"the ticketportaal did not answer; cursor kept at {since.isoformat()}: {exc.orig}")
     requests, newest = plan_ticket_runs(changed, since, set(daily_partitions.get_partition_keys()))
     if signature != state.get("reference"):

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from sdc_assets.ticketportaal.assets import window
+from sdc_assets.ticketportaal.installation import Installation
 from sdc_assets.ticketportaal.queries import changed_tickets, fetch_cis, fetch_kb, fetch_tickets
 from sdc_resources.sql_database import SqlDatabase, statement_counter
 from sdc_resources.ticketportaal_schema import (
@@ -24,7 +25,9 @@ ALL = (datetime(2020, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC))
 
 
 def test_a_ticket_comes_with_requester_agent_category_comments_fields_and_cis(ticketportaal):
-    records = {r["ticket_id"]: r for r in ticketportaal.run(lambda c: fetch_tickets(c, *ALL), "test")}
+    records = {
+        r["ticket_id"]: r for r in ticketportaal.run(lambda c: fetch_tickets(c, *ALL, Installation.read(c)), "test")
+    }
     printer = records[1]
     assert printer["ticket_number"] == "KK-2025-0001" and printer["status"] == "closed"
     assert printer["created_at"] == "2025-03-10T08:15:00+00:00"
@@ -56,8 +59,8 @@ def test_a_ticket_comes_with_requester_agent_category_comments_fields_and_cis(ti
 def test_a_day_is_the_amsterdam_day_whatever_the_servers_time_zone(ticketportaal):
     with ticketportaal.connect() as connection:
         assert connection.execute(sa.text("SELECT @@session.time_zone")).scalar_one() == "+00:00"
-    tenth = ticketportaal.run(lambda c: fetch_tickets(c, *window(["2025-03-10"])), "test")
-    eleventh = ticketportaal.run(lambda c: fetch_tickets(c, *window(["2025-03-11"])), "test")
+    tenth = ticketportaal.run(lambda c: fetch_tickets(c, *window(["2025-03-10"]), Installation.read(c)), "test")
+    eleventh = ticketportaal.run(lambda c: fetch_tickets(c, *window(["2025-03-11"]), Installation.read(c)), "test")
     assert [r["ticket_id"] for r in tenth] == [1, 2]  # 22:30 UTC is 23:30 in Amsterdam
     assert [r["ticket_id"] for r in eleventh] == [3, 4]  # 23:30 UTC on the 10th is the 11th
 
@@ -86,8 +89,9 @@ def _more_tickets(count: int, first_id: int) -> dict[str, list[dict]]:
 def test_a_window_costs_four_queries_however_many_tickets_it_holds(ticketportaal, count):
     with ticketportaal.connect() as connection:
         load_rows(connection, _more_tickets(count, 100))
+    installation = ticketportaal.run(Installation.read, "schema")
     with statement_counter(ticketportaal.engine()) as statements:
-        records = ticketportaal.run(lambda c: fetch_tickets(c, *window(["2025-04-02"])), "test")
+        records = ticketportaal.run(lambda c: fetch_tickets(c, *window(["2025-04-02"]), installation), "test")
     assert len(records) == count
     assert all(
         len(r["comments"]) == 3 and len(r["fields"]) == 1 and len(r["configuration_items"]) == 1 for r in records
@@ -96,14 +100,14 @@ def test_a_window_costs_four_queries_however_many_tickets_it_holds(ticketportaal
 
 
 def test_kb_and_cis_leave_out_unpublished_and_written_off_rows(ticketportaal):
-    articles, live = ticketportaal.run(lambda c: fetch_kb(c, None), "test")
+    articles, live = ticketportaal.run(lambda c: fetch_kb(c, None, Installation.read(c)), "test")
     assert [a["kb_id"] for a in articles] == [1, 2] and live == {1, 2}
     assert articles[0]["author"]["name"] == "Priya Sharma" and articles[0]["category"] == "Hardware"
-    items, live_cis = ticketportaal.run(lambda c: fetch_cis(c, None), "test")
+    items, live_cis = ticketportaal.run(lambda c: fetch_cis(c, None, Installation.read(c)), "test")
     assert [i["ci_id"] for i in items] == [1, 2, 3, 5] and live_cis == {1, 2, 3, 5}
     assert items[0]["purchase_date"] == "2023-05-01" and items[0]["owner"]["name"] == "Kees Jansen"
     since = datetime(2025, 1, 10, 10, tzinfo=UTC)
-    assert ticketportaal.run(lambda c: fetch_cis(c, since), "test")[0] == []
+    assert ticketportaal.run(lambda c: fetch_cis(c, since, Installation.read(c)), "test")[0] == []
 
 
 def test_changed_tickets_include_those_with_new_comments(ticketportaal):
@@ -160,11 +164,13 @@ def test_hostile_text_in_every_column_round_trips_byte_for_byte_and_every_table_
             connection.execute(sa.update(table).where(primary == key).values({column: text}))
             written[(table.name, column)] = text
 
+    installation = ticketportaal.run(Installation.read, "schema")
+
     def everything(connection):
         return {
-            "tickets": {r["ticket_id"]: r for r in fetch_tickets(connection, *ALL)},
-            "kb": {a["kb_id"]: a for a in fetch_kb(connection, None)[0]},
-            "cis": {i["ci_id"]: i for i in fetch_cis(connection, None)[0]},
+            "tickets": {r["ticket_id"]: r for r in fetch_tickets(connection, *ALL, installation)},
+            "kb": {a["kb_id"]: a for a in fetch_kb(connection, None, installation)[0]},
+            "cis": {i["ci_id"]: i for i in fetch_cis(connection, None, installation)[0]},
         }
 
     fetched = ticketportaal.run(everything, "test")
