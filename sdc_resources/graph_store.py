@@ -142,14 +142,53 @@ class GraphStore(SqlDatabase):
         return sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
 
     def sync_nodes(
-        self, connection: sa.Connection, scopes: list[str], nodes: dict[str, tuple[str, Node]]
+        self,
+        connection: sa.Connection,
+        scopes: list[str],
+        nodes: dict[str, tuple[str, Node]],
+        known: dict[str, Node] | None = None,
     ) -> SyncCounts:
-        """Make the nodes of ``scopes`` equal ``nodes`` (node_id → (scope, node))."""
+        """Make the nodes of ``scopes`` equal ``nodes`` (node_id → (scope, node)). A node its scope no longer
+        holds but some edge still points at (a CI written off, that old tickets affected) is never deleted:
+        it becomes a shared node, with its properties from ``known`` where given, until no edge is left."""
         desired = {
             (node_id,): (scope, {"node_id": node_id, "node_type": node.node_type, "properties": node.properties})
             for node_id, (scope, node) in nodes.items()
         }
-        return self._sync_scoped(connection, graph_nodes, ["node_id"], scopes, desired)
+        return self._sync_scoped(connection, graph_nodes, ["node_id"], scopes, desired, keep=self._keep(known or {}))
+
+    def _keep(self, known: dict[str, Node]):
+        """For nodes about to be deleted: re-scope those edges still point at to shared; the ids re-scoped."""
+
+        def keep(connection: sa.Connection, ids: list[str]) -> set[str]:
+            linked = set()
+            for start in range(0, len(ids), BATCH):
+                part = ids[start : start + BATCH]
+                for column in (graph_edges.c.source_id, graph_edges.c.target_id):
+                    linked |= set(connection.execute(sa.select(column).where(column.in_(part)).distinct()).scalars())
+            for node_id in linked:
+                values = {"sdc_scope": SHARED, "updated_at": _now()}
+                if node_id in known:
+                    values["properties"] = known[node_id].properties
+                connection.execute(sa.update(graph_nodes).where(graph_nodes.c.node_id == node_id).values(values))
+            return linked
+
+        return keep
+
+    def dangling_edges(self, connection: sa.Connection, limit: int = 50) -> list[str]:
+        """Edges (any scope, the portal's own too) whose source or target node does not exist."""
+        source, target = graph_nodes.alias("source"), graph_nodes.alias("target")
+        query = (
+            sa.select(graph_edges.c.source_id, graph_edges.c.edge_type, graph_edges.c.target_id)
+            .select_from(
+                graph_edges.outerjoin(source, graph_edges.c.source_id == source.c.node_id).outerjoin(
+                    target, graph_edges.c.target_id == target.c.node_id
+                )
+            )
+            .where(sa.or_(source.c.node_id.is_(None), target.c.node_id.is_(None)))
+            .limit(limit)
+        )
+        return [f"{s} -{kind}-> {t}" for s, kind, t in connection.execute(query)]
 
     def add_shared_nodes(self, connection: sa.Connection, nodes: list[Node]) -> int:
         """Insert shared nodes that do not exist yet (any scope); existing ones are left as they are."""
@@ -196,10 +235,16 @@ class GraphStore(SqlDatabase):
         return self._sync_scoped(connection, graph_edges, ["source_id", "target_id", "edge_type"], scopes, desired)
 
     def _sync_scoped(
-        self, connection: sa.Connection, table: sa.Table, keys: list[str], scopes: list[str], desired: dict
+        self,
+        connection: sa.Connection,
+        table: sa.Table,
+        keys: list[str],
+        scopes: list[str],
+        desired: dict,
+        keep=None,
     ) -> SyncCounts:
         """Upsert the rows of ``desired`` (key → (scope, columns)) whose scope or digest differ from the stored
-        row's, and delete the rows of ``scopes`` that ``desired`` no longer has."""
+        row's, and delete the rows of ``scopes`` that ``desired`` no longer has (but those ``keep`` keeps)."""
         primary = next(iter(table.primary_key.columns))
         existing = {
             tuple(row[:-3]): tuple(row[-3:])
@@ -222,6 +267,9 @@ class GraphStore(SqlDatabase):
             updated = [c for c in rows[0] if c not in (*keys, "created_at")]
             self._write(connection, self._upsert(table, keys, updated), rows)
         gone = [old[0] for key, old in existing.items() if key not in desired]
+        if keep is not None and gone:
+            kept = keep(connection, gone)
+            gone = [g for g in gone if g not in kept]
         for start in range(0, len(gone), BATCH):
             connection.execute(sa.delete(table).where(primary.in_(gone[start : start + BATCH])))
         counts.deleted = len(gone)

@@ -101,16 +101,17 @@ def reference_graph(users: list[dict], categories: list[dict], articles: list[di
             graph.edge(kb, f"category_{article['category_id']}", "BELONGS_TO", 1.0, method="knowledge_base.category_id")
     for ci in cis:
         node_id = f"ci_{ci['ci_id']}"
-        graph.nodes[node_id] = Node(
-            node_id,
-            "ci",
-            {k: ci.get(k) for k in ("ci_number", "name", "type", "brand", "model", "status", "serial_number")},
-        )
+        graph.nodes[node_id] = ci_node(ci)
         if ci.get("department"):
             department = f"department_{slug(ci['department'])}"
             graph.nodes[department] = Node(department, "department", {"name": ci["department"]})
             graph.edge(node_id, department, "BELONGS_TO", 1.0, method="configuration_items.department")
     return graph
+
+
+def ci_node(ci: dict) -> Node:
+    properties = ("ci_number", "name", "type", "brand", "model", "status", "serial_number")
+    return Node(f"ci_{ci['ci_id']}", "ci", {k: ci.get(k) for k in properties})
 
 
 def _portal_ticket(graph: Graph, node_id: str, record: dict) -> None:
@@ -125,8 +126,13 @@ def _portal_ticket(graph: Graph, node_id: str, record: dict) -> None:
             node_id, f"user_{record['assigned_agent_id']}", "ASSIGNED_TO", 1.0, method="tickets.assigned_agent_id"
         )
     if record.get("category_id"):
-        graph.edge(node_id, f"category_{record['category_id']}", "BELONGS_TO", 1.0, method="tickets.category_id")
+        category = f"category_{record['category_id']}"
+        name = (record.get("category") or {}).get("name")
+        graph.shared.setdefault(category, Node(category, "category", {"name": name}))
+        graph.edge(node_id, category, "BELONGS_TO", 1.0, method="tickets.category_id")
     for ci in record.get("configuration_items") or []:
+        # A related CI is a node even when the CMDB wrote it off: the ticket was about it (its status says so).
+        graph.shared.setdefault(f"ci_{ci['ci_id']}", ci_node(ci))
         graph.edge(node_id, f"ci_{ci['ci_id']}", "AFFECTS", 1.0, method="ticket_ci_relations")
 
 

@@ -55,7 +55,9 @@ def run_metadata(result, asset: str) -> dict:
 
 
 def read_graph(store) -> tuple[dict[str, dict], dict[tuple[str, str, str], Decimal]]:
+    """The graph's nodes and edges, after asserting that every edge has both its nodes."""
     with store.connect() as connection:
+        assert store.dangling_edges(connection) == []
         nodes = {
             r.node_id: {"type": r.node_type, **(r.properties or {})} for r in connection.execute(sa.select(graph_nodes))
         }

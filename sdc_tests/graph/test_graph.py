@@ -1,5 +1,6 @@
 """The knowledge graph built from the portal on the real MariaDB, through the index, into MariaDB tables."""
 
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -7,7 +8,8 @@ import dagster as dg
 import sqlalchemy as sa
 
 from sdc_assets.partitions import partition_range_tags
-from sdc_resources.ticketportaal_schema import ticket_ci_relations, tickets
+from sdc_resources.graph_store import graph_edges
+from sdc_resources.ticketportaal_schema import configuration_items, ticket_ci_relations, tickets
 from sdc_tests.graph.flow import DAILY, graph_resources, read_graph, run_metadata, snapshot, sync
 
 ONE = Decimal("1.00")
@@ -101,3 +103,54 @@ def test_a_second_sync_changes_no_row_and_vanished_evidence_removes_its_edges(
     assert "user_4" in nodes and ("ticket_5", "CREATED_BY", "user_4") in edges  # other days untouched
     summary = run_metadata(changed, "graph_edges")
     assert summary["updated"] == 1 and summary["deleted"] >= 1
+
+
+def test_a_written_off_ci_stays_a_node_while_tickets_point_at_it(index_resources, ticketportaal, mariadb_graph):
+    resources = graph_resources(index_resources, ticketportaal, mariadb_graph)
+    with ticketportaal.connect() as connection:
+        connection.execute(sa.insert(ticket_ci_relations).values(relation_id=9, ticket_id=2, ci_id=4))  # written off
+    with dg.instance_for_test() as instance:
+        sync(resources, instance)
+        nodes, edges = read_graph(mariadb_graph)
+        assert nodes["ci_4"]["status"] == "Afgeschreven" and edges[("ticket_2", "AFFECTS", "ci_4")] == ONE
+
+        with ticketportaal.connect() as connection:  # the printer of ticket 1 is written off later
+            connection.execute(
+                sa.update(configuration_items)
+                .where(configuration_items.c.ci_id == 2)
+                .values(status="Afgeschreven", updated_at=datetime(2025, 6, 1, 9, 0))
+            )
+        result = sync(resources, instance)
+    nodes, edges = read_graph(mariadb_graph)  # asserts that no edge lost a node
+    assert nodes["ci_2"]["status"] == "Afgeschreven" and edges[("ticket_1", "AFFECTS", "ci_2")] == ONE
+    checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
+    assert checks["ticket_edges_complete"] and checks["edges_have_both_nodes"]
+
+
+def test_the_graph_checks_fail_when_the_graph_is_broken(index_resources, ticketportaal, mariadb_graph):
+    resources = graph_resources(index_resources, ticketportaal, mariadb_graph)
+    with dg.instance_for_test() as instance:
+        sync(resources, instance)
+        with mariadb_graph.connect() as connection:  # a row of the portal's own (no SDC scope), to a missing node
+            connection.execute(
+                sa.insert(graph_edges).values(
+                    source_id="ticket_1",
+                    target_id="solution_77",
+                    edge_type="RESOLVED_BY",
+                    confidence=1,
+                    created_at=datetime(2025, 1, 1),
+                    updated_at=datetime(2025, 1, 1),
+                )  # fmt: skip
+            )
+            connection.execute(
+                sa.delete(graph_edges).where(
+                    graph_edges.c.source_id == "ticket_5", graph_edges.c.edge_type == "CREATED_BY"
+                )
+            )
+        result = dg.materialize(
+            DAILY[-1:], resources=resources, instance=instance, tags=partition_range_tags("2025-03-10", "2025-03-10")
+        )
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert not checks["edges_have_both_nodes"].passed
+    assert "ticket_1 -RESOLVED_BY-> solution_77" in checks["edges_have_both_nodes"].metadata["dangling_edges"].value
+    assert checks["edges_have_both_nodes"].severity == dg.AssetCheckSeverity.ERROR
