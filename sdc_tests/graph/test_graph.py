@@ -140,7 +140,7 @@ def test_the_graph_checks_fail_when_the_graph_is_broken(index_resources, ticketp
                     confidence=1,
                     created_at=datetime(2025, 1, 1),
                     updated_at=datetime(2025, 1, 1),
-                )  # fmt: skip
+                )
             )
             connection.execute(
                 sa.delete(graph_edges).where(
