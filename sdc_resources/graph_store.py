@@ -175,6 +175,17 @@ class GraphStore(SqlDatabase):
 
         return keep
 
+    def sources_of(self, connection: sa.Connection, edge_type: str, targets: set[str]) -> set[str]:
+        """The nodes with an edge of ``edge_type`` to any of ``targets``."""
+        found: set[str] = set()
+        ids = sorted(targets)
+        for start in range(0, len(ids), BATCH):
+            query = sa.select(graph_edges.c.source_id).where(
+                graph_edges.c.edge_type == edge_type, graph_edges.c.target_id.in_(ids[start : start + BATCH])
+            )
+            found |= set(connection.execute(query).scalars())
+        return found
+
     def dangling_edges(self, connection: sa.Connection, limit: int = 50) -> list[str]:
         """Edges (any scope, the portal's own too) whose source or target node does not exist."""
         source, target = graph_nodes.alias("source"), graph_nodes.alias("target")

@@ -27,6 +27,14 @@ class IndexStore(dg.ConfigurableResource):
     def indexed_path(self, day: str) -> Path:
         return Path(self.root) / "indexed" / f"{day}.parquet"
 
+    def chunk_tables(self) -> list[Path]:
+        """Every chunk table: one per day, and the reference documents'."""
+        return sorted((Path(self.root) / "chunks").glob("*.parquet"))
+
+    def index_records(self) -> list[Path]:
+        """Every record of what Chroma holds."""
+        return sorted((Path(self.root) / "indexed").glob("*.parquet"))
+
     def read(self, path: Path, schema: dict) -> pl.DataFrame:
         return pl.read_parquet(path) if path.exists() else pl.DataFrame(schema=schema)
 

@@ -23,12 +23,15 @@ from sdc_assets.graph.build import (
     session_node_id,
 )
 from sdc_assets.graph.entities import RULER, Entity, KnownName, extract, known_names, known_names_fingerprint
+from sdc_assets.graph.similarity import description_vectors, kb_vectors, resolved_by, similar_edges
 from sdc_assets.index.assets import (
     CHUNK_SCHEMA,
     INDEX_KEYS,
+    REFERENCE,
     chroma_collections,
     reference_collections,
 )
+from sdc_assets.index.collections import COLLECTION_OF_SOURCE
 from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.model import Session
@@ -36,18 +39,16 @@ from sdc_assets.sessions.sources import SESSION_ASSETS
 from sdc_assets.ticketportaal.assets import tickets_dir
 from sdc_assets.ticketportaal.installation import Installation
 from sdc_assets.ticketportaal.queries import fetch_reference
-from sdc_resources.atomic import write_atomic, write_atomic_with
+from sdc_resources.atomic import write_atomic_with
 from sdc_resources.entity_model import EntityModel
-from sdc_resources.graph_store import GraphStore, graph_edges
+from sdc_resources.graph_store import GraphStore, Node, graph_edges
 from sdc_resources.index_store import IndexStore
 from sdc_resources.jsonl import read_jsonl
 from sdc_resources.redact import redact
 from sdc_resources.session_store import SessionStore
 from sdc_resources.ticketportaal import Ticketportaal
-from sdc_resources.vector_store import VectorStore
 
 REFERENCE_SCOPE = "reference"
-VECTOR_WINDOW = 31  # days whose tickets are matched against Chroma in one query (bounds memory in backfills)
 ENTITY_SCHEMA = {"session_id": pl.String, "version": pl.String, "entities": pl.String}
 GRAPH_POOL = "sdc_graph"
 
@@ -58,7 +59,7 @@ class GraphConfig(dg.Config):
     resolution_threshold: float = float(os.environ.get("SDC_RESOLUTION_THRESHOLD", "0.6"))
     """Cosine similarity of a resolution to a KB article above which the ticket is RESOLVED_BY it."""
     neighbours: int = 10
-    """Nearest chunks asked of Chroma per ticket."""
+    """At most this many SIMILAR_TO (and RESOLVED_BY) edges per ticket: the most similar, ties by node id."""
 
 
 def day_scope(day: str) -> str:
@@ -92,84 +93,12 @@ def _entities_for_day(
     return {r["session_id"]: [Entity(**e) for e in json.loads(r["entities"])] for r in rows}, len(todo)
 
 
-def _index_state(frame: pl.DataFrame, sessions: list[Session], index_store: IndexStore, config: GraphConfig) -> str:
-    """Everything vector matches depend on: the query chunks, which tickets are resolved, the settings, and the
-    records of what Chroma holds (rewritten only when Chroma changes)."""
-    queries = frame.filter(pl.col("chunk_type").is_in(["description", "resolution"])).select(
-        "session_id", "chunk_type", "embed_key"
-    )
-    records = sorted(index_store.indexed_path("x").parent.glob("*.parquet"))
-    state = [
-        sorted(queries.iter_rows()),
-        sorted(s.meta.session_id for s in sessions if is_resolved(s)),
-        config.model_dump(),
-        [(p.name, st.st_size, st.st_mtime_ns) for p in records for st in (p.stat(),)],
-    ]
-    return hashlib.sha256(json.dumps(state).encode()).hexdigest()
+def _is_ticket(session: Session) -> bool:
+    return COLLECTION_OF_SOURCE[session.meta.source_system.value] == "tickets"
 
 
-def _cached_matches(cache: Path, frame, sessions, index_store, vector_store, config) -> tuple[dict, dict]:
-    """:func:`_vector_matches`, answered from ``cache`` while the index state it was computed on holds."""
-    state = _index_state(frame, sessions, index_store, config)
-    if cache.exists() and (stored := json.loads(cache.read_text()))["state"] == state:
-        return stored["similar"], stored["resolved"]
-    similar, resolved = _vector_matches(frame, sessions, index_store, vector_store, config)
-    write_atomic(cache, json.dumps({"state": state, "similar": similar, "resolved": resolved}).encode())
-    return similar, resolved
-
-
-def _vector_matches(
-    frame: pl.DataFrame,
-    sessions: list[Session],
-    index_store: IndexStore,
-    vector_store: VectorStore,
-    config: GraphConfig,
-) -> tuple[dict[str, list], dict[str, list]]:
-    """SIMILAR_TO targets per ticket session (by its problem description) and RESOLVED_BY articles per resolved
-    ticket (by its resolution), each with the best cosine similarity above its threshold."""
-    by_id = {s.meta.session_id: s for s in sessions}
-    tickets = frame.filter(pl.col("collection") == "tickets")
-    existing = vector_store.existing_collections()
-    similar: dict[str, list] = {}
-    resolved: dict[str, list] = {}
-    for chunk_type, collection, keep, target_of, threshold, out in (
-        ("description", "tickets", lambda s: True, _session_target, config.similarity_threshold, similar),
-        ("resolution", "knowledge_base", is_resolved, _kb_target, config.resolution_threshold, resolved),
-    ):
-        rows = tickets.filter(pl.col("chunk_type") == chunk_type).select("session_id", "embed_key").unique()
-        rows = [r for r in rows.iter_rows(named=True) if r["session_id"] in by_id and keep(by_id[r["session_id"]])]
-        if not rows or collection not in existing:
-            continue
-        vectors = index_store.vectors({r["embed_key"] for r in rows})
-        rows = [r for r in rows if r["embed_key"] in vectors]
-        if not rows:
-            continue
-        where = {"chunk_type": "description"} if collection == "tickets" else None
-        found = vector_store.collection(collection).query(
-            query_embeddings=[vectors[r["embed_key"]] for r in rows],
-            n_results=config.neighbours,
-            where=where,
-            include=["metadatas", "distances"],
-        )
-        for row, metadatas, distances in zip(rows, found["metadatas"], found["distances"], strict=True):
-            best: dict[str, float] = {}
-            for metadata, distance in zip(metadatas, distances, strict=True):
-                target = target_of(metadata)
-                similarity = 1.0 - float(distance)
-                if target and metadata.get("session_id") != row["session_id"] and similarity >= threshold:
-                    best[target] = max(best.get(target, 0.0), min(similarity, 1.0))
-            out.setdefault(row["session_id"], []).extend(sorted(best.items()))
-    return similar, resolved
-
-
-def _session_target(metadata: dict) -> str | None:
-    if not metadata.get("ref"):
-        return None
-    return session_node_id(metadata["source"], metadata["ref"], metadata["session_id"])
-
-
-def _kb_target(metadata: dict) -> str | None:
-    return f"kb_{metadata['kb_id']}" if metadata.get("kb_id") is not None else None
+def _ticket_node_of(session: Session) -> str:
+    return session_node_id(session.meta.source_system.value, session.meta.source_ref, session.meta.session_id)
 
 
 def _reference(ticketportaal: Ticketportaal) -> tuple[Graph | None, list[dict], str]:
@@ -266,7 +195,6 @@ def knowledge_graph(
     config: GraphConfig,
     session_store: SessionStore,
     index_store: IndexStore,
-    vector_store: VectorStore,
     ticketportaal: Ticketportaal,
     graph_store: GraphStore,
     entity_model: EntityModel,
@@ -287,34 +215,41 @@ def knowledge_graph(
         return pipeline
 
     nodes, edges, shared, records = {}, {}, {}, []
-    per_day, extracted = {}, 0
-    for window in (days[i : i + VECTOR_WINDOW] for i in range(0, len(days), VECTOR_WINDOW)):
-        inputs = {}
-        for day in window:
-            sessions = session_store.read_day(day)
-            path = tickets_dir(ticketportaal) / f"{day}.jsonl"
-            portal = {f"ticket/{r['ticket_id']}": r for r in read_jsonl(path)}
-            records += [portal[s.meta.source_ref] for s in sessions if portal_ticket(s) and s.meta.source_ref in portal]
-            mark = time.perf_counter()
-            cache = Path(graph_store.cache_dir) / f"{day}.parquet"
-            entities, done = _entities_for_day(sessions, cache, nlp, entity_model.model, names, entity_model.batch_size)
-            timings["entities"] += time.perf_counter() - mark
-            extracted += done
-            inputs[day] = (sessions, portal, entities, done)
+    per_day, extracted, run_tickets = {}, 0, set()
+    kb = kb_vectors(index_store, REFERENCE)
+    for day in days:
+        sessions = session_store.read_day(day)
+        path = tickets_dir(ticketportaal) / f"{day}.jsonl"
+        portal = {f"ticket/{r['ticket_id']}": r for r in read_jsonl(path)}
+        records += [portal[s.meta.source_ref] for s in sessions if portal_ticket(s) and s.meta.source_ref in portal]
         mark = time.perf_counter()
-        frame = pl.concat([index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA) for day in window])
-        every = [s for sessions, *_ in inputs.values() for s in sessions]
-        cache = Path(graph_store.cache_dir) / f"matches-{window[0]}-{window[-1]}.json"
-        similar, resolved = _cached_matches(cache, frame, every, index_store, vector_store, config)
+        cache = Path(graph_store.cache_dir) / f"{day}.parquet"
+        entities, done = _entities_for_day(sessions, cache, nlp, entity_model.model, names, entity_model.batch_size)
+        timings["entities"] += time.perf_counter() - mark
+        extracted += done
+        mark = time.perf_counter()
+        frame = index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA)
+        done_tickets = {s.meta.session_id for s in sessions if is_resolved(s)}
+        resolved = resolved_by(frame, done_tickets, kb, index_store, config.resolution_threshold, config.neighbours)
+        run_tickets |= {_ticket_node_of(s) for s in sessions if _is_ticket(s)}
         timings["vector_matches"] += time.perf_counter() - mark
-        for day, (sessions, portal, entities, done) in inputs.items():
-            graph = day_graph(sessions, portal, entities, names, similar, resolved)
-            nodes |= {k: (day_scope(day), n) for k, n in graph.nodes.items()}
-            edges |= {k: (day_scope(day), e) for k, e in graph.edges.items()}
-            shared |= graph.shared
-            per_day[day] = (len(sessions), graph, sum(len(v) for v in entities.values()))
+        graph = day_graph(sessions, portal, entities, names, resolved)
+        nodes |= {k: (day_scope(day), n) for k, n in graph.nodes.items()}
+        edges |= {k: (day_scope(day), e) for k, e in graph.edges.items()}
+        shared |= graph.shared
+        per_day[day] = (len(sessions), graph, sum(len(v) for v in entities.values()))
+        if sessions:
             context.log.info(f"{day}: {len(sessions)} sessions, {len(graph.edges)} edges, {done} read by NER")
-    scopes = [day_scope(day) for day in days]
+    mark = time.perf_counter()
+    graph_store.ensure_schema()
+    pointing = graph_store.run(lambda c: graph_store.sources_of(c, "SIMILAR_TO", run_tickets), "graph read")
+    similar, similar_scopes = similar_edges(
+        run_tickets, description_vectors(index_store), pointing, config.similarity_threshold, config.neighbours
+    )
+    edges |= similar
+    shared |= {e.target_id: Node(e.target_id, "ticket", {}) for _, e in similar.values()}  # until its day is built
+    timings["vector_matches"] += time.perf_counter() - mark
+    scopes = [day_scope(day) for day in days] + similar_scopes
     if reference is not None:
         scopes.append(REFERENCE_SCOPE)
         nodes |= {k: (REFERENCE_SCOPE, n) for k, n in reference.nodes.items()}
@@ -329,7 +264,6 @@ def knowledge_graph(
         missing = _completeness(connection, records) | {"dangling_edges": graph_store.dangling_edges(connection)}
         return added, node_counts, edge_counts, orphans, missing
 
-    graph_store.ensure_schema()
     mark = time.perf_counter()
     added, node_counts, edge_counts, orphans, missing = graph_store.run(write, "graph write")
     timings["write"] = time.perf_counter() - mark

@@ -168,11 +168,11 @@ def session_graph(
     record: dict | None,
     entities: list[Entity],
     names: dict[str, KnownName],
-    similar: list[tuple[str, float]],
     resolved_by: list[tuple[str, float]],
 ) -> Graph:
     """A session's node and edges: stated relations, MENTIONS of its entities, AFFECTS read from its text and
-    machine names, SIMILAR_TO and RESOLVED_BY from vector matches (already above their thresholds)."""
+    machine names, RESOLVED_BY from vector matches (already above the threshold). SIMILAR_TO edges are the
+    tickets' own: see :mod:`sdc_assets.graph.similarity`."""
     meta = session.meta
     node_id = session_node_id(meta.source_system.value, meta.source_ref, meta.session_id)
     graph = Graph(nodes={node_id: session_node(session, node_id)})
@@ -204,8 +204,6 @@ def session_graph(
         if (known := names.get(" ".join(machine.lower().split()))) and known.field == "name":
             for ci_id in known.ci_ids:
                 graph.edge(node_id, f"ci_{ci_id}", "AFFECTS", MACHINE_AFFECTS, method="machine_name", matched=machine)
-    for target, similarity in similar:
-        graph.edge(node_id, target, "SIMILAR_TO", similarity, method="vector", similarity=round(similarity, 4))
     for kb, similarity in resolved_by:
         graph.edge(node_id, kb, "RESOLVED_BY", similarity, method="vector", similarity=round(similarity, 4))
     return graph
@@ -236,7 +234,6 @@ def day_graph(
     portal: dict[str, dict],
     entities: dict[str, list[Entity]],
     names: dict[str, KnownName],
-    similar: dict[str, list[tuple[str, float]]],
     resolved: dict[str, list[tuple[str, float]]],
 ) -> Graph:
     """The graph of a day's sessions: each session's graph (``portal``: ticket records by source_ref), merged."""
@@ -244,7 +241,7 @@ def day_graph(
     for session in sessions:
         sid = session.meta.session_id
         record = portal.get(session.meta.source_ref) if portal_ticket(session) else None
-        part = session_graph(session, record, entities.get(sid, []), names, similar.get(sid, []), resolved.get(sid, []))
+        part = session_graph(session, record, entities.get(sid, []), names, resolved.get(sid, []))
         graph.nodes |= part.nodes
         graph.shared |= part.shared
         graph.edges |= part.edges

@@ -154,3 +154,30 @@ def test_the_graph_checks_fail_when_the_graph_is_broken(index_resources, ticketp
     assert not checks["edges_have_both_nodes"].passed
     assert "ticket_1 -RESOLVED_BY-> solution_77" in checks["edges_have_both_nodes"].metadata["dangling_edges"].value
     assert checks["edges_have_both_nodes"].severity == dg.AssetCheckSeverity.ERROR
+
+
+def test_the_graph_does_not_depend_on_how_the_work_was_split(index_resources, ticketportaal, mariadb_graph):
+    resources = graph_resources(index_resources, ticketportaal, mariadb_graph)
+    with dg.instance_for_test() as instance:
+        for day in ("2025-03-10", "2025-03-11", "2025-03-12"):  # a cold ingest in several ranges, oldest first
+            sync(resources, instance, days=(day, day))
+        split = read_graph(mariadb_graph)
+        before = snapshot(mariadb_graph)
+        again = sync(resources, instance, days=("2025-03-10", "2025-03-12"))  # unchanged, in one run
+        assert run_metadata(again, "graph_edges")["rows_changed"] == 0
+        assert snapshot(mariadb_graph) == before
+        similar = {(s, t) for s, kind, t in split[1] if kind == "SIMILAR_TO"}
+        assert similar == {("ticket_1", "ticket_3"), ("ticket_3", "ticket_1")}  # both ways, across the split
+
+        with ticketportaal.connect() as connection:  # ticket 3 turns out to be about something else
+            connection.execute(
+                sa.update(tickets)
+                .where(tickets.c.ticket_id == 3)
+                .values(description="De vergaderruimte heeft geen wifi.", updated_at=datetime(2025, 3, 11, 12))
+            )
+        edited = sync(resources, instance, days=("2025-03-11", "2025-03-11"))
+    _, edges = read_graph(mariadb_graph)
+    assert not {(s, t) for s, kind, t in edges if kind == "SIMILAR_TO"}  # the pair left, in both directions
+    changed = {k for k in set(split[1]) ^ set(edges)}
+    assert changed and all("ticket_3" in (s, t) for s, _, t in changed)  # only the edited ticket's edges moved
+    assert run_metadata(edited, "graph_edges").get("edges_SIMILAR_TO", 0) == 0
