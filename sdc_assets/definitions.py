@@ -17,7 +17,7 @@ from sdc_assets.syncro.assets import customer_cache_job, syncro_assets
 from sdc_assets.syncro.reconcile import syncro_reconcile_schedule
 from sdc_assets.syncro.sensors import syncro_update_sensor
 from sdc_assets.ticketportaal.assets import ticketportaal_assets
-from sdc_assets.ticketportaal.sensors import ticketportaal_update_sensor
+from sdc_assets.ticketportaal.sensors import ticketportaal_reconcile_schedule, ticketportaal_update_sensor
 from sdc_resources.embedder import Embedder
 from sdc_resources.entity_model import EntityModel
 from sdc_resources.file_drop import FileDrop
@@ -50,7 +50,7 @@ def build_definitions() -> dg.Definitions:
             *graph_assets,
         ],
         jobs=[customer_cache_job],
-        schedules=[customer_cache_schedule, syncro_reconcile_schedule],
+        schedules=[customer_cache_schedule, syncro_reconcile_schedule, ticketportaal_reconcile_schedule],
         sensors=[drop_folder_sensor, syncro_update_sensor, ticketportaal_update_sensor],
         resources={
             "syncro": syncro_from_env(),

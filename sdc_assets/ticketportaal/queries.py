@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from sdc_assets.ticketportaal.fingerprints import fingerprint, ticket_signature
 from sdc_assets.ticketportaal.installation import Installation
 from sdc_resources.ticketportaal_schema import (
     categories,
@@ -262,6 +263,47 @@ def reference_signature(connection: sa.Connection, installation: Installation) -
         ).one()
         parts.append(f"{table.name}:{json_value(newest)}:{count}")
     return "|".join(parts)
+
+
+def database_now(connection: sa.Connection) -> datetime:
+    """The database's own clock (UTC: the session's time zone)."""
+    return json_utc(connection.execute(sa.select(sa.func.current_timestamp())).scalar_one())
+
+
+def json_utc(value) -> datetime:
+    value = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def day_fingerprints(
+    connection: sa.Connection, installation: Installation, since: datetime | None, zone: str
+) -> dict[str, str]:
+    """Per local creation day (from ``since`` on, every day when None), the fingerprint of its tickets: ids,
+    ``updated_at``, and the ids of their comments, field values and CI relations (see ``fingerprints``)."""
+    created = tickets.c.created_at >= _naive_utc(since) if since is not None else sa.true()
+    ids = sa.select(tickets.c.ticket_id).where(created)
+    children: dict[int, dict[str, list[int]]] = {}
+    for name, table, key in (
+        ("comments", ticket_comments, ticket_comments.c.comment_id),
+        ("fields", ticket_field_values, ticket_field_values.c.field_id),
+        ("cis", ticket_ci_relations, ticket_ci_relations.c.ci_id),
+    ):
+        if installation.has(table):
+            for ticket_id, child in connection.execute(
+                sa.select(table.c.ticket_id, key).where(table.c.ticket_id.in_(ids))
+            ):
+                children.setdefault(ticket_id, {}).setdefault(name, []).append(child)
+    tz, by_day = ZoneInfo(zone), {}
+    for ticket_id, created_at, updated_at in connection.execute(
+        sa.select(tickets.c.ticket_id, tickets.c.created_at, tickets.c.updated_at).where(created)
+    ):
+        day = json_utc(created_at).astimezone(tz).date().isoformat()
+        mine = children.get(ticket_id, {})
+        signature = ticket_signature(
+            ticket_id, json_value(updated_at), mine.get("comments", []), mine.get("fields", []), mine.get("cis", [])
+        )
+        by_day.setdefault(day, []).append(signature)
+    return {day: fingerprint(signatures) for day, signatures in by_day.items()}
 
 
 def ticket_created_days(connection: sa.Connection, zone: str) -> set[str]:

@@ -1,6 +1,7 @@
 """The ticketportaal update sensor: tickets changed or commented since the cursor re-run their creation days;
 a changed knowledge base or CMDB re-runs the reference assets."""
 
+import hashlib
 import json
 import os
 from datetime import UTC, datetime, timedelta
@@ -10,8 +11,10 @@ import sqlalchemy as sa
 
 from sdc_assets.graph.assets import DERIVED_KEYS
 from sdc_assets.partitions import TIMEZONE, daily_partitions, range_run_requests
+from sdc_assets.ticketportaal.assets import tickets_dir
+from sdc_assets.ticketportaal.fingerprints import days_that_differ
 from sdc_assets.ticketportaal.installation import Installation, PortalSchemaError
-from sdc_assets.ticketportaal.queries import changed_tickets, reference_signature
+from sdc_assets.ticketportaal.queries import changed_tickets, database_now, day_fingerprints, reference_signature
 from sdc_assets.ticketportaal.tickets import creation_day, utc
 from sdc_resources.ticketportaal import Ticketportaal
 
@@ -22,24 +25,38 @@ TICKET_KEYS = [
 ]
 REFERENCE_KEYS = [dg.AssetKey(k) for k in ("ticketportaal_kb", "ticketportaal_cis", "reference_collections")]
 FIRST_LOOKBACK = timedelta(hours=24)
+FINGERPRINT_DAYS = 30  # recent days compared on every tick; older ones by the daily reconciliation
 
 
 def plan_ticket_runs(
-    changed: list[dict], cursor: datetime, valid_days: set[str]
-) -> tuple[list[dg.RunRequest], datetime]:
-    """One run per contiguous range of the changed tickets' creation days, and the next cursor."""
-    days = {creation_day(row, TIMEZONE) for row in changed} & valid_days
-    newest = max([cursor, *(utc(row["changed_at"]) for row in changed)])
-    return range_run_requests(days, "ticketportaal", newest.isoformat(), TICKET_KEYS), newest
+    changed: list[dict],
+    cursor: datetime,
+    valid_days: set[str],
+    now: datetime,
+    extra_days: set[str] = frozenset(),
+    seen_future: dict[str, str] | None = None,
+) -> tuple[list[dg.RunRequest], datetime, dict[str, str]]:
+    """One run per contiguous range of the changed tickets' creation days (and ``extra_days``), the next cursor
+    (never past the database's ``now``), and the rows dated after it (ticket id → time). A row dated in the
+    future comes back on every tick until the clock passes it: its day is run once per value (``seen_future``)."""
+    future = {str(row["ticket_id"]): row["changed_at"] for row in changed if utc(row["changed_at"]) > now}
+    again = {tid for tid, when in future.items() if (seen_future or {}).get(tid) == when}
+    fresh = [row for row in changed if str(row["ticket_id"]) not in again]
+    days = ({creation_day(row, TIMEZONE) for row in fresh} | set(extra_days)) & valid_days
+    newest = min(max([cursor, *(utc(row["changed_at"]) for row in changed)]), max(cursor, now))
+    # The key names what is asked for, not when: ticks that see the same change ask for the same run.
+    version = hashlib.sha256(json.dumps([sorted(days), sorted(r["changed_at"] for r in fresh)]).encode()).hexdigest()
+    return range_run_requests(days, "ticketportaal", version[:16], TICKET_KEYS), newest, future
 
 
 @dg.sensor(
     asset_selection=[*TICKET_KEYS, *REFERENCE_KEYS],
     minimum_interval_seconds=int(os.environ.get("SDC_TICKETPORTAAL_POLL_SECONDS", "300")),
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Asks the ticketportaal for tickets updated or commented since its cursor and re-runs their "
-    "creation days; re-runs the KB and CI assets when those tables change. The cursor moves only when the "
-    "database answered.",
+    description="Asks the ticketportaal for tickets updated or commented since its cursor, and compares the "
+    f"fingerprints of the last {FINGERPRINT_DAYS} days' tickets (comments, fields, CI relations: the portal deletes "
+    "them without touching updated_at) with what SDC stored; re-runs the days that changed, and the KB and CI "
+    "assets when those tables change. The cursor never passes the database's own clock.",
 )
 def ticketportaal_update_sensor(
     context: dg.SensorEvaluationContext, ticketportaal: Ticketportaal
@@ -50,13 +67,28 @@ def ticketportaal_update_sensor(
     since = utc(state["tickets"]) if state.get("tickets") else datetime.now(UTC) - FIRST_LOOKBACK
 
     def read(connection):
-        return changed_tickets(connection, since), reference_signature(connection, Installation.read(connection))
+        installation = Installation.read(connection)
+        now = database_now(connection)
+        recent = day_fingerprints(connection, installation, now - timedelta(days=FINGERPRINT_DAYS), TIMEZONE)
+        return changed_tickets(connection, since), reference_signature(connection, installation), recent, now
 
     try:
-        changed, signature = ticketportaal.run(read, "ticketportaal update check")
+        changed, signature, recent, now = ticketportaal.run(read, "ticketportaal update check")
     except (sa.exc.DBAPIError, PortalSchemaError) as exc:
-        return dg.SkipReason(f"the ticketportaal did not answer; cursor kept at {since.isoformat()}: {exc.orig}")
-    requests, newest = plan_ticket_runs(changed, since, set(daily_partitions.get_partition_keys()))
+        return dg.SkipReason(f"the ticketportaal did not answer; cursor kept at {since.isoformat()}: {exc}")
+    stored = {p.stem for p in tickets_dir(ticketportaal).glob("*.jsonl")}
+    window = {d for d in recent} | {
+        d for d in stored if d >= (now - timedelta(days=FINGERPRINT_DAYS)).date().isoformat()
+    }
+    differ = days_that_differ(recent, tickets_dir(ticketportaal), window)
+    valid = set(daily_partitions.get_partition_keys())
+    requests, newest, future = plan_ticket_runs(changed, since, valid, now, differ, state.get("future"))
+    if future:
+        ids = ", ".join(f"{tid} ({when})" for tid, when in list(future.items())[:10])
+        context.log.warning(
+            f"ticketportaal: rows dated after the database's clock {now.isoformat()}: {ids}; "
+            "the cursor stays at the clock so that later changes are still seen"
+        )
     if signature != state.get("reference"):
         requests.append(
             dg.RunRequest(
@@ -65,7 +97,38 @@ def ticketportaal_update_sensor(
                 tags={"sdc/trigger": "ticketportaal_update"},
             )
         )
-    context.log.info(f"ticketportaal: {len(changed)} tickets changed since {since.isoformat()}, {len(requests)} run(s)")
-    return dg.SensorResult(
-        run_requests=requests, cursor=json.dumps({"tickets": newest.isoformat(), "reference": signature})
+    context.log.info(
+        f"ticketportaal: {len(changed)} tickets changed since {since.isoformat()}, "
+        f"{len(differ)} recent day(s) differ from what is stored, {len(requests)} run(s)"
     )
+    return dg.SensorResult(
+        run_requests=requests,
+        cursor=json.dumps({"tickets": newest.isoformat(), "reference": signature, "future": future}),
+    )
+
+
+@dg.schedule(
+    name="ticketportaal_reconcile_schedule",
+    cron_schedule=os.environ.get("SDC_TICKETPORTAAL_RECONCILE_CRON", "45 5 * * *"),
+    execution_timezone=TIMEZONE,
+    target=dg.AssetSelection.assets(*TICKET_KEYS),
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Daily: every day whose tickets in the portal differ from what SDC stored (a deleted ticket, "
+    "comment, field value or CI relation, at any age) is re-run.",
+)
+def ticketportaal_reconcile_schedule(context: dg.ScheduleEvaluationContext, ticketportaal: Ticketportaal):
+    if not ticketportaal.configured:
+        return dg.SkipReason(ticketportaal.describe())
+    try:
+        database = ticketportaal.run(
+            lambda c: day_fingerprints(c, Installation.read(c), None, TIMEZONE), "ticketportaal reconciliation"
+        )
+    except (sa.exc.DBAPIError, PortalSchemaError) as exc:
+        return dg.SkipReason(f"the ticketportaal did not answer; nothing reconciled: {exc}")
+    days = set(database) | {p.stem for p in tickets_dir(ticketportaal).glob("*.jsonl")}
+    differ = days_that_differ(database, tickets_dir(ticketportaal), days) & set(daily_partitions.get_partition_keys())
+    if not differ:
+        return dg.SkipReason("every day's tickets equal what is stored")
+    context.log.info(f"ticketportaal: {len(differ)} day(s) differ from what is stored: {sorted(differ)[:10]}")
+    version = hashlib.sha256(json.dumps(sorted(differ)).encode()).hexdigest()[:16]
+    return range_run_requests(differ, "ticketportaal_reconcile", version, TICKET_KEYS)

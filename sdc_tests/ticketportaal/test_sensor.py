@@ -1,14 +1,15 @@
 """The ticketportaal update sensor over ticks, against the real MariaDB."""
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import dagster as dg
 import sqlalchemy as sa
 
+from sdc_assets.ticketportaal.queries import database_now
 from sdc_assets.ticketportaal.sensors import REFERENCE_KEYS, TICKET_KEYS, ticketportaal_update_sensor
 from sdc_resources.ticketportaal import Ticketportaal
-from sdc_resources.ticketportaal_schema import knowledge_base, load_rows
+from sdc_resources.ticketportaal_schema import knowledge_base, load_rows, tickets
 
 
 def tick(portal: Ticketportaal, cursor: str | None):
@@ -56,3 +57,39 @@ def test_an_unreachable_database_keeps_the_cursor(data_dir):
 def test_not_configured_skips_with_the_reason(data_dir):
     result = tick(Ticketportaal(), None)
     assert isinstance(result, dg.SkipReason) and "TICKETPORTAAL_HOST" in result.skip_message
+
+
+def _tick_in(instance, portal, cursor):
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"ticketportaal": portal})
+    return ticketportaal_update_sensor(context)
+
+
+def _ticket_runs(result) -> list:
+    return [r for r in result.run_requests if r.asset_selection == TICKET_KEYS]
+
+
+def test_a_row_dated_in_the_future_does_not_blind_the_sensor(ticketportaal):
+    with dg.instance_for_test() as instance:
+        now = ticketportaal.run(database_now, "now")
+        with ticketportaal.connect() as connection:  # a generator of the portal writes 8 hours ahead
+            connection.execute(
+                sa.update(tickets)
+                .where(tickets.c.ticket_id == 2)
+                .values(updated_at=(now + timedelta(hours=8)).replace(tzinfo=None))
+            )
+        first = _tick_in(instance, ticketportaal, json.dumps({"tickets": (now - timedelta(hours=1)).isoformat()}))
+        cursor = json.loads(first.cursor)
+        assert cursor["tickets"] <= ticketportaal.run(database_now, "now").isoformat()  # clamped to the clock
+        assert "2" in cursor["future"]
+
+        with ticketportaal.connect() as connection:  # a real change, a moment later by the database's clock
+            connection.execute(
+                sa.update(tickets)
+                .where(tickets.c.ticket_id == 4)
+                .values(updated_at=sa.func.current_timestamp() + sa.text("INTERVAL 1 SECOND"))
+            )
+        later = _tick_in(instance, ticketportaal, first.cursor)
+        requested = {r.tags["dagster/asset_partition_range_start"] for r in _ticket_runs(later)}
+        assert requested == {"2025-03-11"}  # ticket 4's day, and not ticket 2's again
+        again = _tick_in(instance, ticketportaal, later.cursor)
+        assert not _ticket_runs(again)

@@ -2,7 +2,7 @@
 every rule (day boundaries in Amsterdam, internal notes, a written-off CI, an unpublished article, two
 tickets about the same printer, resolutions that match an article)."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 PRINTER_TEXT = (
     "De printer PRN-FIN-01 op de afdeling Financiën drukt niet meer af. Afdruktaken blijven in de wachtrij "
@@ -185,4 +185,14 @@ def world() -> dict[str, list[dict]]:
         "ticket_field_values": ticket_field_values(),
         "ticket_ci_relations": ticket_ci_relations(),
         "knowledge_base": knowledge_base(),
+    }
+
+
+def recent_world(days_ago: int = 2) -> dict[str, list[dict]]:
+    """The same portal, moved in time so that its last ticket was created ``days_ago`` days ago."""
+    rows = world()
+    shift = datetime.now().replace(microsecond=0) - timedelta(days=days_ago) - datetime(2025, 3, 12, 10)
+    return {
+        table: [{k: v + shift if isinstance(v, datetime) else v for k, v in row.items()} for row in items]
+        for table, items in rows.items()
     }
