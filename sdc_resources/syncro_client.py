@@ -99,7 +99,9 @@ class SyncroApi:
 
     def __init__(self):
         self.notices: list[str] = []
-        """What a caller should show: listings cut short, and why."""
+        """What a caller should show: how listings ended when they did not end the ordinary way."""
+        self.incomplete: list[str] = []
+        """Listings known to be cut short: a caller must not take their absences as deletions."""
 
     def get(self, path: str, params: dict) -> dict | list:
         raise NotImplementedError
@@ -115,20 +117,23 @@ class SyncroApi:
             ids = [item.get("id") if isinstance(item, dict) else item for item in items]
             if not items:
                 return
-            if ids == previous:
-                self.notices.append(f"GET {path}: page {page} repeats page {page - 1}; the listing ends there")
-                return
-            yield items
             meta = body.get("meta") if isinstance(body, dict) else None
             total = _total_pages(meta)
+            if ids == previous:
+                notice = f"GET {path}: page {page} repeats page {page - 1}"
+                if total is not None and page <= total:  # the server says there is more, but will not give it
+                    self.incomplete.append(f"{notice} although meta.total_pages is {total}")
+                self.notices.append(f"{notice}; the listing ends there")
+                return
+            yield items
             if total is not None and page >= total:
                 return
             if page % PROGRESS_PAGES == 0:
                 self.progress(f"syncro: GET {path}: page {page} of {total or '?'} read")
             previous = ids
-        self.notices.append(
-            f"GET {path}: stopped after {self.max_pages} pages (max_pages); the listing may be incomplete"
-        )
+        notice = f"GET {path}: stopped after {self.max_pages} pages (max_pages); the listing may be incomplete"
+        self.notices.append(notice)
+        self.incomplete.append(notice)
 
     def listing(self, path: str, key: str, params: dict | None = None) -> list:
         """Every item of a listing, each id once (the newest version); items without an id are kept as

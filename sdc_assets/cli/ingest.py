@@ -23,7 +23,7 @@ from sdc_assets.file_drop.sources import SOURCES_BY_NAME
 from sdc_assets.graph.assets import graph_assets
 from sdc_assets.index.assets import daily_index_assets, index_assets
 from sdc_assets.partitions import START_DATE, TIMEZONE, contiguous_ranges, daily_partitions
-from sdc_assets.syncro.assets import syncro_assets
+from sdc_assets.syncro.assets import listing_states, syncro_assets
 from sdc_assets.syncro.records import clean_ticket
 from sdc_assets.syncro.tickets import creation_day
 from sdc_assets.ticketportaal.assets import ticketportaal_assets
@@ -141,9 +141,17 @@ class Ingest:
         result = self.runner.materialize([a for a in syncro_assets if not a.partitions_def])
         if not result.ok:
             outcome.fail(f"customer cache (run {result.run_id}): {'; '.join(result.failures)}")
+        outcome.notes += [
+            f"customer cache: {name} {state}"
+            for name, state in listing_states(Path(syncro.raw_dir)).items()
+            if not state.startswith("fetched")
+        ]
         since = None if syncro.mode == "replay" else datetime.now(UTC) - timedelta(days=self.syncro_days)
         client = syncro.client(progress=self.progress)
         tickets = [t for raw in client.tickets(created_after=since) for t in [clean_ticket(raw, syncro.zone)[0]] if t]
+        if client.incomplete:  # absent tickets would read as deleted ones: no day is touched
+            outcome.fail(f"the ticket listing was incomplete, stored days left as they were: {client.incomplete[0]}")
+            return
         listed = {creation_day(t, TIMEZONE, syncro.zone) for t in tickets}
         first = (since or datetime.min.replace(tzinfo=UTC)).astimezone(ZoneInfo(TIMEZONE)).date().isoformat()
         stored = {p.stem for p in (Path(syncro.raw_dir) / "tickets").glob("*.jsonl") if p.stem >= first}

@@ -87,7 +87,8 @@ def extractive(session: Session) -> Analysis:
         parts.append(f"Outcome: {cut(outcome[0], 200)}")
     elif len(problem) > 1:
         parts.append(f"Also: {cut(problem[-1], 150)}")
-    return Analysis(title=cut(title, TITLE_MAX), summary=cut(" ".join(parts), SUMMARY_MAX))
+    # Built, not validated: the source's own title may be shorter than an answer's must be ("PC").
+    return Analysis.model_construct(title=cut(title, TITLE_MAX), summary=cut(" ".join(parts), SUMMARY_MAX))
 
 
 def session_prompt(session: Session) -> str:

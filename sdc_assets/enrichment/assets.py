@@ -102,15 +102,19 @@ def linked_sessions(
         todo = [s for s in sessions if config.relink or s.meta.status == SessionStatus.NEEDS_LINKING]
         linked, failures = [], []
         for session in todo:
-            link = link_session(session, index, config.threshold, config.margin)
-            if not link.linked and link.candidates and llm.enabled:
-                try:
+            try:
+                link = link_session(session, index, config.threshold, config.margin)
+                if not link.linked and link.candidates and llm.enabled:
                     link, errors = llm_link(session, link, llm, budget)
-                except BudgetExhausted:
-                    deferred += 1  # stays needs_linking: the next run asks
-                    continue
-                if link.method == "llm_failed":
-                    failures.append({"session_key": session.meta.session_id, "reason": "; ".join(errors)})
+                    if link.method == "llm_failed":
+                        failures.append({"session_key": session.meta.session_id, "reason": "; ".join(errors)})
+            except BudgetExhausted:
+                deferred += 1  # stays needs_linking: the next run asks
+                continue
+            except Exception as exc:  # one session that cannot be linked never stops its day
+                reason = f"could not be linked: {type(exc).__name__}: {exc}"
+                failures.append({"session_key": session.meta.session_id, "reason": reason})
+                continue
             linked.append(apply_link(session, link))
         if todo:
             quarantine_failures(Path(config.quarantine_dir) / f"linking-{day}.jsonl", failures)
@@ -203,18 +207,23 @@ def analyzed_sessions(
         done, failures, methods = promoted, [], Counter()
         for session in todo:
             analysis, method = None, "extractive"
-            if llm.enabled:
-                try:
+            try:
+                if llm.enabled:
                     answer = llm_analysis(session, llm, budget)
-                except BudgetExhausted:
-                    deferred += 1
-                    continue
-                analysis, method = answer.value, "llm"
-                if analysis is None:
-                    failures.append({"session_key": session.meta.session_id, "reason": "; ".join(answer.errors)})
-                    method = "extractive_after_llm_failure"
+                    analysis, method = answer.value, "llm"
+                    if analysis is None:
+                        failures.append({"session_key": session.meta.session_id, "reason": "; ".join(answer.errors)})
+                        method = "extractive_after_llm_failure"
+                analyzed = apply_analysis(session, analysis or extractive(session))
+            except BudgetExhausted:
+                deferred += 1
+                continue
+            except Exception as exc:  # one session that cannot be analyzed never stops its day
+                reason = f"could not be analyzed: {type(exc).__name__}: {exc}"
+                failures.append({"session_key": session.meta.session_id, "reason": reason})
+                continue
             methods[method] += 1
-            done.append(apply_analysis(session, analysis or extractive(session)))
+            done.append(analyzed)
         if todo:
             quarantine_failures(Path(config.quarantine_dir) / f"analysis-{day}.jsonl", failures)
         written = session_store.save(done)

@@ -105,6 +105,8 @@ def syncro_tickets_raw(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.
     client = syncro.client(progress=context.log.info)
     context.log.info(f"syncro: tickets created {days[0]} .. {days[-1]} from the {syncro.describe()}")
     fetched = fetch_tickets(client, days, syncro.zone, context.log.info)
+    if client.incomplete:  # an absent ticket would read as a deleted one
+        raise dg.Failure(f"Syncro's ticket listing was incomplete, stored days left as they were: {client.incomplete}")
     raw_dir, quarantine = Path(syncro.raw_dir) / "tickets", Path(syncro.quarantine_dir)
     for day, tickets in fetched.by_day.items():
         changed = write_jsonl_if_changed(raw_dir / f"{day}.jsonl", tickets)
@@ -202,6 +204,8 @@ def _listing_asset(name: str, what: str, fetch, permission: str | None) -> dg.As
             context.log.warning(f"syncro: {what} {reason}")
             write_atomic(status_path, json.dumps({"ok": False, "reason": reason}).encode())
             return dg.MaterializeResult(metadata={"status": reason}, check_results=[quarantine_check(0)])
+        if client.incomplete:
+            raise dg.Failure(f"Syncro's {what} listing was incomplete, the stored one kept: {client.incomplete}")
         kept, problems = clean_listing(items, f"/{name.removeprefix('syncro_')}")
         changed = write_jsonl_if_changed(Path(syncro.raw_dir) / f"{name}.jsonl", kept)
         quarantine = Path(syncro.quarantine_dir) / f"{name}.rejects.jsonl"
@@ -256,9 +260,8 @@ syncro_customer_assets = _listing_asset(
 )
 def customer_cache(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.MaterializeResult:
     raw = Path(syncro.raw_dir)
-    names = ("syncro_customers", "syncro_contacts", "syncro_customer_assets")
-    paths = [raw / f"{name}.jsonl" for name in names]
-    parts = {name: _listing_status(raw, name) for name in names}
+    paths = [raw / f"{name}.jsonl" for name in LISTINGS]
+    parts = listing_states(raw)
     for name, state in parts.items():
         if not state.startswith("fetched"):
             context.log.warning(f"customer cache: {name} {state}")
@@ -294,6 +297,14 @@ def customer_cache(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.Mate
             )
         ],
     )
+
+
+LISTINGS = ("syncro_customers", "syncro_contacts", "syncro_customer_assets")
+
+
+def listing_states(raw: Path) -> dict[str, str]:
+    """Per listing the customer cache is built from: what it holds of it."""
+    return {name: _listing_status(raw, name) for name in LISTINGS}
 
 
 def _listing_status(raw: Path, name: str) -> str:

@@ -63,8 +63,8 @@ def syncro_reconcile_schedule(context: dg.ScheduleEvaluationContext, syncro: Syn
         tickets = client.tickets(created_after=since)
     except (SyncroError, PacerBusy) as exc:
         return dg.SkipReason(f"Syncro did not answer; nothing reconciled: {exc}")
-    if client.notices:  # a cut listing would make every unlisted ticket look deleted
-        return dg.SkipReason(f"the listing was incomplete, nothing reconciled: {'; '.join(client.notices)}")
+    if client.incomplete:  # a cut listing would make every unlisted ticket look deleted
+        return dg.SkipReason(f"the listing was incomplete, nothing reconciled: {'; '.join(client.incomplete)}")
     first_day = since.astimezone(ZoneInfo(TIMEZONE)).date()
     lost = days_that_lost_tickets(Path(syncro.raw_dir), listed_ids(tickets, syncro.zone), first_day.isoformat())
     for day, ids in lost.items():

@@ -47,10 +47,15 @@ def syncro_update_sensor(context: dg.SensorEvaluationContext, syncro: Syncro) ->
     if syncro.mode is None:
         return dg.SkipReason(syncro.describe())
     cursor = parse_time(context.cursor) if context.cursor else datetime.now(UTC) - FIRST_LOOKBACK
+    client = syncro.sensor_client()
     try:
-        tickets = syncro.sensor_client().tickets(since_updated_at=cursor)
+        tickets = client.tickets(since_updated_at=cursor)
     except (SyncroError, PacerBusy) as exc:
         return dg.SkipReason(f"Syncro did not answer; cursor kept at {cursor.isoformat()}: {exc}")
+    if client.incomplete:
+        return dg.SkipReason(
+            f"Syncro's listing was incomplete; cursor kept at {cursor.isoformat()}: {client.incomplete}"
+        )
     valid = set(daily_partitions.get_partition_keys())
     requests, newest = plan_updates(tickets, cursor, valid, syncro.zone, context.log)
     context.log.info(f"syncro: {len(tickets)} tickets updated since {cursor.isoformat()}, {len(requests)} run(s)")

@@ -163,3 +163,21 @@ def test_events_and_commands_never_make_a_title_but_user_notes_do():
         update={"insights": bare.insights.model_copy(update={"user_notes": ["Back-up taak faalde, schijf vol."]})}
     )
     assert extractive(noted).title == "Back-up taak faalde, schijf vol."
+
+
+def test_a_title_of_two_letters_from_the_source_is_kept_and_analyzed(tmp_path):
+    from sdc_resources.session_store import SessionStore
+
+    store = SessionStore(root=str(tmp_path / "sessions"))
+    short = _session(7, [(SegmentKind.NOTE, "Laptop start niet op na de update van gisteren.")], title="PC")
+    store.write_partition("screenconnect", DAY, [short])
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [analyzed_sessions],
+            resources={"session_store": store, "llm": LLM(provider="none")},
+            instance=instance,
+            partition_key=DAY,
+        )
+    assert result.success
+    (session,) = store.read_partition("screenconnect", DAY)
+    assert session.insights.title == "PC" and session.insights.summary
