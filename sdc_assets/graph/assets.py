@@ -23,6 +23,7 @@ from sdc_assets.graph.build import (
     session_node_id,
 )
 from sdc_assets.graph.entities import RULER, Entity, KnownName, extract, known_names, known_names_fingerprint
+from sdc_assets.graph.kb_references import Articles
 from sdc_assets.graph.similarity import description_vectors, kb_vectors, resolved_by, similar_edges
 from sdc_assets.index.assets import (
     CHUNK_SCHEMA,
@@ -114,8 +115,12 @@ def _reference(ticketportaal: Ticketportaal) -> tuple[Graph | None, list[dict], 
         )
     except Exception as exc:
         return None, cis, f"not synced, the portal could not be read: {redact(str(exc).splitlines()[0])}"
-    articles = read_jsonl(raw / "ticketportaal_kb.jsonl")
-    return reference_graph(tables["users"], tables["categories"], articles, cis), cis, "synced"
+    return reference_graph(tables["users"], tables["categories"], kb_articles(ticketportaal), cis), cis, "synced"
+
+
+def kb_articles(ticketportaal: Ticketportaal) -> list[dict]:
+    """The published KB articles as last synced."""
+    return read_jsonl(Path(ticketportaal.raw_dir) / "ticketportaal_kb.jsonl")
 
 
 def _completeness(connection, records: list[dict]) -> dict:
@@ -216,7 +221,7 @@ def knowledge_graph(
 
     nodes, edges, shared, records = {}, {}, {}, []
     per_day, extracted, run_tickets = {}, 0, set()
-    kb = kb_vectors(index_store, REFERENCE)
+    kb, articles = kb_vectors(index_store, REFERENCE), Articles.of(kb_articles(ticketportaal))
     for day in days:
         sessions = session_store.read_day(day)
         path = tickets_dir(ticketportaal) / f"{day}.jsonl"
@@ -233,7 +238,7 @@ def knowledge_graph(
         resolved = resolved_by(frame, done_tickets, kb, index_store, config.resolution_threshold, config.neighbours)
         run_tickets |= {_ticket_node_of(s) for s in sessions if _is_ticket(s)}
         timings["vector_matches"] += time.perf_counter() - mark
-        graph = day_graph(sessions, portal, entities, names, resolved)
+        graph = day_graph(sessions, portal, entities, names, resolved, articles)
         nodes |= {k: (day_scope(day), n) for k, n in graph.nodes.items()}
         edges |= {k: (day_scope(day), e) for k, e in graph.edges.items()}
         shared |= graph.shared

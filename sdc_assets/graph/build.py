@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from sdc_assets.graph.entities import Entity, KnownName
+from sdc_assets.graph.kb_references import Articles, kb_references
 from sdc_assets.sessions.model import SegmentKind, Session
 from sdc_resources.graph_store import Edge, Node
 
@@ -169,10 +170,12 @@ def session_graph(
     entities: list[Entity],
     names: dict[str, KnownName],
     resolved_by: list[tuple[str, float]],
+    articles: Articles,
 ) -> Graph:
     """A session's node and edges: stated relations, MENTIONS of its entities, AFFECTS read from its text and
-    machine names, RESOLVED_BY from vector matches (already above the threshold). SIMILAR_TO edges are the
-    tickets' own: see :mod:`sdc_assets.graph.similarity`."""
+    machine names, RESOLVED_BY from the articles a done ticket's resolution and comments point at and from
+    vector matches (already above the threshold). SIMILAR_TO edges are the tickets' own: see
+    :mod:`sdc_assets.graph.similarity`."""
     meta = session.meta
     node_id = session_node_id(meta.source_system.value, meta.source_ref, meta.session_id)
     graph = Graph(nodes={node_id: session_node(session, node_id)})
@@ -206,13 +209,27 @@ def session_graph(
                 graph.edge(node_id, f"ci_{ci_id}", "AFFECTS", MACHINE_AFFECTS, method="machine_name", matched=machine)
     for kb, similarity in resolved_by:
         graph.edge(node_id, kb, "RESOLVED_BY", similarity, method="vector", similarity=round(similarity, 4))
+    for reference in kb_references(session, articles) if is_done(session) else []:
+        graph.edge(
+            node_id,
+            reference.kb_node,
+            "RESOLVED_BY",
+            reference.confidence,
+            method="reference",
+            segment=reference.segment,
+            matched=reference.matched,
+        )
     return graph
 
 
+def is_done(session: Session) -> bool:
+    """A ticket whose status says it is done."""
+    return str(session.context.attributes.get("status") or "").lower() in RESOLVED_STATUSES
+
+
 def is_resolved(session: Session) -> bool:
-    """A ticket whose status says it is done and that carries a resolution."""
-    status = str(session.context.attributes.get("status") or "").lower()
-    return status in RESOLVED_STATUSES and any(s.kind == SegmentKind.RESOLUTION for s in session.segments)
+    """A done ticket that carries a resolution."""
+    return is_done(session) and any(s.kind == SegmentKind.RESOLUTION for s in session.segments)
 
 
 def ner_texts(session: Session, limit: int = 20_000) -> tuple[str, str]:
@@ -235,13 +252,14 @@ def day_graph(
     entities: dict[str, list[Entity]],
     names: dict[str, KnownName],
     resolved: dict[str, list[tuple[str, float]]],
+    articles: Articles,
 ) -> Graph:
     """The graph of a day's sessions: each session's graph (``portal``: ticket records by source_ref), merged."""
     graph = Graph()
     for session in sessions:
         sid = session.meta.session_id
         record = portal.get(session.meta.source_ref) if portal_ticket(session) else None
-        part = session_graph(session, record, entities.get(sid, []), names, resolved.get(sid, []))
+        part = session_graph(session, record, entities.get(sid, []), names, resolved.get(sid, []), articles)
         graph.nodes |= part.nodes
         graph.shared |= part.shared
         graph.edges |= part.edges

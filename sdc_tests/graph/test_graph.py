@@ -9,7 +9,13 @@ import sqlalchemy as sa
 
 from sdc_assets.partitions import partition_range_tags
 from sdc_resources.graph_store import graph_edges
-from sdc_resources.ticketportaal_schema import configuration_items, ticket_ci_relations, tickets
+from sdc_resources.ticketportaal_schema import (
+    configuration_items,
+    knowledge_base,
+    ticket_ci_relations,
+    ticket_comments,
+    tickets,
+)
 from sdc_tests.graph.flow import DAILY, graph_resources, read_graph, run_metadata, snapshot, sync
 
 ONE = Decimal("1.00")
@@ -125,6 +131,44 @@ def test_a_written_off_ci_stays_a_node_while_tickets_point_at_it(index_resources
     assert nodes["ci_2"]["status"] == "Afgeschreven" and edges[("ticket_1", "AFFECTS", "ci_2")] == ONE
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
     assert checks["ticket_edges_complete"] and checks["edges_have_both_nodes"]
+
+
+def test_a_dutch_resolution_that_names_an_english_article_is_resolved_by_it(
+    index_resources, ticketportaal, mariadb_graph
+):
+    resources = graph_resources(index_resources, ticketportaal, mariadb_graph)
+    with ticketportaal.connect() as connection:
+        connection.execute(
+            sa.insert(knowledge_base).values(
+                kb_id=4, category_id=4, title="Reset a user's MFA registration in Entra ID", author_id=3,
+                content="<p>Open the Entra admin center, Users, Authentication methods, Require re-register MFA.</p>",
+                is_published=True, created_at=datetime(2024, 9, 1), updated_at=datetime(2024, 9, 1),
+            )
+        )  # fmt: skip
+        connection.execute(
+            sa.insert(tickets).values(
+                ticket_id=6, ticket_number="KK-2025-0006", user_id=4, assigned_agent_id=3, category_id=4,
+                title="Authenticator app kwijt na nieuwe telefoon", priority="medium", ticket_type="incident",
+                description="Nieuwe telefoon, de Authenticator app vraagt om een code die ik niet heb.",
+                status="closed", source="phone", created_at=datetime(2025, 3, 12, 8),
+                updated_at=datetime(2025, 3, 12, 9), resolved_at=datetime(2025, 3, 12, 9),
+                resolution="MFA-registratie gereset volgens KB-4; ook Windows update KB5034441 geïnstalleerd.",
+            )
+        )  # fmt: skip
+        connection.execute(  # an open ticket pointing at the article is not resolved by it (yet)
+            sa.insert(ticket_comments).values(
+                comment_id=9, ticket_id=5, user_id=3, comment="Probeer eerst kb_article.php?id=4", is_internal=False,
+                created_at=datetime(2025, 3, 12, 11, 30),
+            )
+        )  # fmt: skip
+    with dg.instance_for_test() as instance:
+        sync(resources, instance)
+    nodes, edges = read_graph(mariadb_graph)
+    assert nodes["kb_4"]["type"] == "kb_article"
+    assert edges[("ticket_6", "RESOLVED_BY", "kb_4")] == ONE
+    assert {(s, t) for s, kind, t in edges if kind == "RESOLVED_BY" and s in ("ticket_5", "ticket_6")} == {
+        ("ticket_6", "kb_4")
+    }
 
 
 def test_the_graph_checks_fail_when_the_graph_is_broken(index_resources, ticketportaal, mariadb_graph):
