@@ -47,8 +47,10 @@ dev: install $(DEMO_PORTAL_DB) $(INSTANCE)
 test: install
 	env -u SDC_DATA_DIR -u DAGSTER_HOME $(BIN)/python -m pytest  # each test makes its own data folder
 
-lint: install
+# ruff, and the code location's definitions validated as Dagster loads them (assets, checks, sensors, jobs).
+lint: install $(INSTANCE)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	PYTHONWARNINGS=ignore $(BIN)/dagster definitions validate -w workspace.yaml
 
 format: install
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .

@@ -20,9 +20,10 @@ from pathlib import Path
 
 from sdc_assets.file_drop.assets import build_sessions
 from sdc_assets.file_drop.ingest import parse_file, records_of_days
+from sdc_assets.file_drop.records import ParseOptions
 from sdc_assets.file_drop.sources import FILE_SOURCES
+from sdc_assets.sessions.store import SessionStore
 from sdc_resources.file_drop import FileDrop
-from sdc_resources.session_store import SessionStore
 
 START = datetime(2025, 3, 1, 7, tzinfo=UTC)
 WORDS = ["printer", "spooler", "outlook", "wachtwoord", "vpn", "backup", "schijf", "server", "driver", "wifi", "mfa"]
@@ -85,7 +86,7 @@ def run_source(source, file_drop: FileDrop, store: SessionStore) -> dict:
     started = time.perf_counter()
     parsed = [parse_file(source, f, f.sha256(), file_drop) for f in file_drop.list_files(source.name, source.patterns)]
     days = sorted({d for p in parsed for d in p.days})
-    frame = records_of_days(parsed, days, file_drop.parse_options())
+    frame = records_of_days(parsed, days, ParseOptions.of(file_drop))
     written = sessions = 0
     for (day,), group in frame.group_by(["day"], maintain_order=True):
         built, _ = build_sessions(source, group)

@@ -25,7 +25,8 @@ from pathlib import Path
 import dagster as dg
 
 from sdc_assets.cli.runs import QUIET
-from sdc_assets.index.assets import CHUNK_SCHEMA, chroma_collections, chunks, embeddings
+from sdc_assets.index.assets import chroma_collections, chunks, embeddings
+from sdc_assets.index.chunk_table import CHUNK_SCHEMA
 from sdc_assets.index.chunking import normalize
 from sdc_assets.partitions import days_between, partition_range_tags
 from sdc_assets.sessions.model import (
@@ -38,9 +39,9 @@ from sdc_assets.sessions.model import (
     SessionSegment,
     SourceSystem,
 )
+from sdc_assets.sessions.store import SessionStore
 from sdc_resources.embedder import BACKENDS, Embedder
 from sdc_resources.index_store import IndexStore
-from sdc_resources.session_store import SessionStore
 from sdc_resources.vector_store import VectorStore
 
 FIRST_DAY = date(2025, 1, 6)

@@ -31,6 +31,7 @@ from sdc_assets.enrichment.assets import enrichment_assets
 from sdc_assets.graph.assets import graph_assets
 from sdc_assets.index.assets import daily_index_assets, reference_collections
 from sdc_assets.partitions import partition_range_tags
+from sdc_assets.sessions.store import SessionStore
 from sdc_assets.ticketportaal.assets import (
     ticketportaal_cis,
     ticketportaal_kb,
@@ -42,7 +43,6 @@ from sdc_resources.entity_model import EntityModel
 from sdc_resources.graph_store import GraphStore
 from sdc_resources.index_store import IndexStore
 from sdc_resources.llm import LLM
-from sdc_resources.session_store import SessionStore
 from sdc_resources.sql_database import SqlDatabase
 from sdc_resources.syncro import Syncro
 from sdc_resources.ticketportaal import Ticketportaal

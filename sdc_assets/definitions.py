@@ -13,6 +13,7 @@ from sdc_assets.file_drop.sensors import drop_folder_sensor
 from sdc_assets.graph.assets import graph_assets
 from sdc_assets.index.assets import index_assets
 from sdc_assets.partitions import TIMEZONE
+from sdc_assets.sessions.store import SessionStore
 from sdc_assets.syncro.assets import customer_cache_job, syncro_assets
 from sdc_assets.syncro.reconcile import syncro_reconcile_schedule
 from sdc_assets.syncro.sensors import syncro_update_sensor
@@ -24,7 +25,6 @@ from sdc_resources.file_drop import FileDrop
 from sdc_resources.graph_store import graph_store_from_env
 from sdc_resources.index_store import IndexStore
 from sdc_resources.llm import llm_from_env
-from sdc_resources.session_store import SessionStore
 from sdc_resources.syncro import syncro_from_env
 from sdc_resources.ticketportaal import ticketportaal_from_env
 from sdc_resources.vector_store import VectorStore

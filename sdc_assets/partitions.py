@@ -14,7 +14,8 @@ from datetime import date, timedelta
 
 import dagster as dg
 
-TIMEZONE = os.environ.get("SDC_TIMEZONE", "Europe/Amsterdam")
+from sdc_resources.zone import TIMEZONE
+
 START_DATE = os.environ.get("SDC_PARTITION_START", "2020-01-01")
 
 daily_partitions = dg.DailyPartitionsDefinition(start_date=START_DATE, timezone=TIMEZONE, end_offset=1)
@@ -48,9 +49,10 @@ def partition_range_tags(first: str, last: str) -> dict[str, str]:
 
 
 def range_run_requests(
-    days: Iterable[str], source: str, version: str, asset_selection: list[dg.AssetKey]
+    days: Iterable[str], source: str, version: str, asset_selection: list[dg.AssetKey] | None = None
 ) -> list[dg.RunRequest]:
-    """One run per contiguous range of ``days``, keyed by source, range and ``version`` (what changed)."""
+    """One run per contiguous range of ``days``, keyed by source, range and ``version`` (what changed), of
+    ``asset_selection`` or else of the sensor's or schedule's target."""
     return [
         dg.RunRequest(
             run_key=f"{source}:{first}..{last}:{version}",

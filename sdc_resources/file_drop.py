@@ -6,15 +6,13 @@ import fnmatch
 import hashlib
 import os
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
 
-from sdc_assets.file_drop.records import ParseOptions
-from sdc_assets.partitions import TIMEZONE
 from sdc_resources.data_dir import default_data_path
+from sdc_resources.zone import TIMEZONE
 
 HASH_CHUNK = 1 << 20
 
@@ -78,11 +76,6 @@ class FileDrop(dg.ConfigurableResource):
     @property
     def quarantine_dir(self) -> Path:
         return Path(self.data_dir) / "quarantine"
-
-    def parse_options(self) -> ParseOptions:
-        return ParseOptions(
-            timezone=TIMEZONE, local_timezone=self.local_timezone, chat_gap=timedelta(minutes=self.chat_gap_minutes)
-        )
 
     def _visible(self, source: str) -> list[tuple[Path, str]]:
         """Every regular file under the source's inbox, with its relative path; hidden names left out."""

@@ -1,5 +1,7 @@
 """The ticketportaal resource: the portal's MySQL/MariaDB database (read-only to SDC) and SDC's files for it."""
 
+from pathlib import Path
+
 from pydantic import Field
 
 from sdc_resources.data_dir import default_data_path
@@ -17,6 +19,11 @@ class Ticketportaal(SqlDatabase):
 
     raw_dir: str = Field(default_factory=lambda: str(default_data_path("raw", "ticketportaal")))
     quarantine_dir: str = Field(default_factory=lambda: str(default_data_path("quarantine", "ticketportaal")))
+
+    @property
+    def tickets_dir(self) -> Path:
+        """The stored ticket records, one JSONL file per creation day."""
+        return Path(self.raw_dir) / "tickets"
 
     def describe(self) -> str:
         return f"ticketportaal at {super().describe()}" if self.configured else NOT_CONFIGURED

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from sdc_assets.sessions.store import SessionStore
 from sdc_resources.file_drop import FileDrop
 from sdc_resources.graph_store import GraphStore
-from sdc_resources.session_store import SessionStore
 from sdc_resources.ticketportaal import Ticketportaal
 from sdc_resources.ticketportaal_schema import create_schema, load_rows
 from sdc_tests.mariadb import MARIADB, scratch_database

@@ -1,8 +1,12 @@
 import dagster as dg
 
 from sdc_assets.definitions import defs
+from sdc_assets.file_drop.sensors import source_selection
 from sdc_assets.partitions import contiguous_ranges, days_between
 from sdc_assets.sessions.sources import SESSION_ASSETS
+from sdc_assets.syncro.sensors import TICKETS as SYNCRO_TICKETS
+from sdc_assets.ticketportaal.sensors import TICKETS as PORTAL_TICKETS
+from sdc_tests.lineage import keys
 
 FILE_ASSETS = {f"{s}_{k}" for s in ("screenconnect", "sillytavern", "notes") for k in ("raw", "sessions")}
 INDEX_ASSETS = {"chunks", "embeddings", "chroma_collections"}
@@ -91,3 +95,15 @@ def test_the_graph_follows_the_linked_sessions_and_the_index():
     parents = graph.get(dg.AssetKey("graph_nodes")).parent_keys
     assert {dg.AssetKey(k) for k in ("analyzed_sessions", "chroma_collections", "reference_collections")} <= parents
     assert graph.get(dg.AssetKey("graph_edges")).parent_keys == {dg.AssetKey("graph_nodes")}
+
+
+def test_a_changed_source_re_runs_its_own_days_through_the_graph_and_nothing_else():
+    downstream = ["linked_sessions", "analyzed_sessions", "chunks", "embeddings", "chroma_collections", *GRAPH]
+    for selection, source in [
+        (SYNCRO_TICKETS, ["syncro_tickets_raw", "syncro_sessions"]),
+        (PORTAL_TICKETS, ["ticketportaal_tickets_raw", "ticketportaal_sessions"]),
+        (source_selection("notes"), ["notes_raw", "notes_sessions"]),
+    ]:
+        resolved = [k.to_user_string() for k in keys(selection)]
+        assert resolved[:2] == source  # upstream first
+        assert set(resolved) == {*source, *downstream}

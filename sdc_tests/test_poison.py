@@ -12,8 +12,8 @@ from sdc_assets import cli
 from sdc_assets.file_drop.sensors import plan_drops, run_requests
 from sdc_assets.file_drop.sources import FILE_SOURCES
 from sdc_assets.partitions import days_between
+from sdc_assets.sessions.store import SessionStore
 from sdc_resources.file_drop import FileDrop
-from sdc_resources.session_store import SessionStore
 
 from .conftest import DEMO, REPO, settle
 from .poison import write_corpus
@@ -99,7 +99,7 @@ def test_the_sensor_requests_the_good_files_days_beside_poison_files(tmp_path):
             settle(path)
     logged: list[str] = []
     plan = plan_drops(FILE_SOURCES, file_drop, {}, time.time(), logged.append)
-    requested = {day for r in run_requests(plan) for day in _days(r)}
+    requested = {day for r in run_requests(plan, lambda source: []) for day in _days(r)}
     assert {"2025-03-09", "2025-03-10", "2025-03-11", "2025-03-12"} <= requested
     assert set(plan.days) == {"screenconnect", "sillytavern", "notes"}
     assert plan.days["notes"] >= {"2025-03-09", "2025-03-10", "2025-03-11"}  # the demo's days and the poison file's

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 
 from sdc_assets.cli.ingest import Outcome
 from sdc_assets.sessions.model import Session, SessionStatus
+from sdc_assets.sessions.store import SessionStore
 from sdc_resources.data_dir import default_data_path
 from sdc_resources.graph_store import GraphStore, graph_edges, graph_nodes
 from sdc_resources.redact import redact
-from sdc_resources.session_store import SessionStore
 from sdc_resources.vector_store import VectorStore
 
 log = logging.getLogger("sdc")

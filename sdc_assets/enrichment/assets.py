@@ -18,11 +18,11 @@ from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.model import Session, SessionStatus
 from sdc_assets.sessions.sources import SESSION_ASSETS
+from sdc_assets.sessions.store import SessionStore
 from sdc_assets.sessions.writing import PREVIEW_ROWS, quarantine_failures
 from sdc_resources.atomic import write_atomic
 from sdc_resources.data_dir import default_data_path
 from sdc_resources.llm import LLM, BudgetExhausted
-from sdc_resources.session_store import SessionStore
 from sdc_resources.syncro import Syncro
 
 REVIEW_COLUMNS = ["session_id", "source", "day", "title", "customer_name", "contact_name", "emails", "method"]

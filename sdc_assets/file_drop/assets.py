@@ -8,11 +8,12 @@ import dagster as dg
 import polars as pl
 
 from sdc_assets.file_drop.ingest import ParsedFile, parse_file, records_of_days, remove_stale_work, row_record
-from sdc_assets.file_drop.records import Record
+from sdc_assets.file_drop.records import ParseOptions, Record
 from sdc_assets.file_drop.sources import FILE_SOURCES, FileSource
 from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.model import Session
+from sdc_assets.sessions.store import SessionStore
 from sdc_assets.sessions.writing import (
     PREVIEW_ROWS,
     quarantine_check,
@@ -23,7 +24,6 @@ from sdc_assets.sessions.writing import (
 )
 from sdc_resources.atomic import write_atomic_with
 from sdc_resources.file_drop import FileDrop
-from sdc_resources.session_store import SessionStore
 
 
 def parse_inbox(source: FileSource, file_drop: FileDrop, log: Callable[[str], object]) -> list[ParsedFile]:
@@ -94,7 +94,7 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
     def raw_asset(context: dg.AssetExecutionContext, file_drop: FileDrop) -> dg.MaterializeResult:
         started = time.perf_counter()
         files = parse_inbox(source, file_drop, context.log.info)
-        frame = records_of_days(files, context.partition_keys, file_drop.parse_options())
+        frame = records_of_days(files, context.partition_keys, ParseOptions.of(file_drop))
         for day in context.partition_keys:
             records = frame.filter(pl.col("day") == day)
             changed = _write_parquet_if_changed(file_drop.raw_dir / source.name / f"{day}.parquet", records)

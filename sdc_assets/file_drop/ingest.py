@@ -67,7 +67,7 @@ def parse_file(
     copied to the quarantine whole. The result is cached by content, so the same bytes are never parsed
     again. ``log`` hears about progress every ``BATCH_ROWS`` records of a large file.
     """
-    options = file_drop.parse_options()
+    options = ParseOptions.of(file_drop)
     name_hash = hashlib.sha256(dropped.relpath.encode()).hexdigest()[:8]
     cache = file_drop.raw_dir / source.name / "files" / f"{sha256[:32]}-{name_hash}-{options.fingerprint()}"
     summary_path = cache / "summary.json"
@@ -102,7 +102,7 @@ def _parse_into(
     log: Callable[[str], object],
 ) -> ParsedFile:
     """Parse the file into Parquet parts in ``work`` (named as they will be under ``cache``)."""
-    options = file_drop.parse_options()
+    options = ParseOptions.of(file_drop)
     parsed = ParsedFile(dropped.relpath, sha256)
     rejects: list[Rejected] = []
     batch: list[dict] = []

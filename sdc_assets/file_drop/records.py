@@ -10,6 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sdc_resources.file_drop import FileDrop
+from sdc_resources.zone import TIMEZONE
+
 PARSER_VERSION = 2
 RAW_PREVIEW_CHARS = 2000
 MAX_DEPTH = 64  # JSON deeper than this is refused: no export nests so, and deeper values crash JSON/polars code
@@ -104,6 +107,11 @@ class ParseOptions:
     @property
     def local_zone(self) -> ZoneInfo:
         return ZoneInfo(self.local_timezone)
+
+    @classmethod
+    def of(cls, file_drop: FileDrop) -> ParseOptions:
+        """The options the drop folder's settings give."""
+        return cls(TIMEZONE, file_drop.local_timezone, timedelta(minutes=file_drop.chat_gap_minutes))
 
     def fingerprint(self) -> str:
         text = f"{PARSER_VERSION}|{self.timezone}|{self.local_timezone}|{self.chat_gap.total_seconds()}"

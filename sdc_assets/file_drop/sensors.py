@@ -7,8 +7,10 @@ a changed file triggers again (for the days of its old and new version), and
 a removed file re-runs the days it had touched so its sessions go away.
 """
 
+import functools
 import hashlib
 import json
+import operator
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -18,7 +20,7 @@ import dagster as dg
 
 from sdc_assets.file_drop.ingest import parse_file, remove_stale_work
 from sdc_assets.file_drop.sources import FILE_SOURCES, FileSource
-from sdc_assets.graph.assets import DERIVED_KEYS
+from sdc_assets.lineage import downstream_of, keys_of
 from sdc_assets.partitions import contiguous_ranges, daily_partitions, days_between, partition_range_tags
 from sdc_resources.file_drop import DroppedFile, FileDrop
 
@@ -103,8 +105,15 @@ def _observe(
     plan.triggers[source.name].append(f"{key}@{sha[:12]}")
 
 
-def run_requests(plan: DropPlan, log: dg.DagsterLogManager | None = None) -> list[dg.RunRequest]:
-    """One run per source and contiguous range of days, keyed by the files that caused it."""
+def source_selection(source: str) -> dg.AssetSelection:
+    """What a dropped file of ``source`` re-runs: its days, from the raw files through the graph."""
+    return downstream_of(f"{source}_raw")
+
+
+def run_requests(
+    plan: DropPlan, keys: Callable[[str], list[dg.AssetKey]], log: dg.DagsterLogManager | None = None
+) -> list[dg.RunRequest]:
+    """One run per source (of ``keys(source)``) and contiguous range of days, keyed by the files that caused it."""
     valid = set(daily_partitions.get_partition_keys())
     requests = []
     for source, days in sorted(plan.days.items()):
@@ -112,16 +121,18 @@ def run_requests(plan: DropPlan, log: dg.DagsterLogManager | None = None) -> lis
         if outside and log:
             log.warning(f"{source}: {len(outside)} day(s) outside the partitions ({outside[0]}..{outside[-1]}) skipped")
         digest = hashlib.sha256("|".join(sorted(plan.triggers[source])).encode()).hexdigest()[:16]
-        keys = [dg.AssetKey(f"{source}_raw"), dg.AssetKey(f"{source}_sessions"), *DERIVED_KEYS]
+        selection = keys(source)
         for first, last in contiguous_ranges(days & valid):
             run_key = f"{source}:{digest}:{first}..{last}"
             tags = {"sdc/trigger": ", ".join(plan.triggers[source])[:1000]}
             if first == last:
-                requests.append(dg.RunRequest(run_key=run_key, asset_selection=keys, partition_key=first, tags=tags))
+                requests.append(
+                    dg.RunRequest(run_key=run_key, asset_selection=selection, partition_key=first, tags=tags)
+                )
             else:
                 requests.append(
                     dg.RunRequest(
-                        run_key=run_key, asset_selection=keys, tags={**tags, **partition_range_tags(first, last)}
+                        run_key=run_key, asset_selection=selection, tags={**tags, **partition_range_tags(first, last)}
                     )
                 )
     return requests
@@ -131,16 +142,14 @@ def run_requests(plan: DropPlan, log: dg.DagsterLogManager | None = None) -> lis
     name="drop_folder_sensor",
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    target=dg.AssetSelection.assets(
-        *(f"{s.name}_{kind}" for s in FILE_SOURCES for kind in ("raw", "sessions")), *DERIVED_KEYS
-    ),
+    target=functools.reduce(operator.or_, (source_selection(s.name) for s in FILE_SOURCES)),
     description="Watches the inbox folders of the file sources and runs exactly the days a new, changed or "
     "removed file touches, through the sessions to the index and the graph.",
 )
 def drop_folder_sensor(context: dg.SensorEvaluationContext, file_drop: FileDrop) -> dg.SensorResult:
     cursor = json.loads(context.cursor) if context.cursor else {}
     plan = plan_drops(FILE_SOURCES, file_drop, cursor, time.time(), context.log.info)
-    requests = run_requests(plan, context.log)
+    requests = run_requests(plan, lambda source: keys_of(context, source_selection(source)), context.log)
     for duplicate in plan.duplicates:
         context.log.info(f"duplicate drop ignored: {duplicate}")
     skip = None

@@ -25,19 +25,13 @@ from sdc_assets.graph.build import (
 from sdc_assets.graph.entities import RULER, Entity, KnownName, extract, known_names, known_names_fingerprint
 from sdc_assets.graph.kb_references import Articles
 from sdc_assets.graph.similarity import description_vectors, kb_vectors, resolved_by, similar_edges
-from sdc_assets.index.assets import (
-    CHUNK_SCHEMA,
-    INDEX_KEYS,
-    REFERENCE,
-    chroma_collections,
-    reference_collections,
-)
+from sdc_assets.index.chunk_table import CHUNK_SCHEMA, REFERENCE
 from sdc_assets.index.collections import COLLECTION_OF_SOURCE
 from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.model import Session
 from sdc_assets.sessions.sources import SESSION_ASSETS
-from sdc_assets.ticketportaal.assets import tickets_dir
+from sdc_assets.sessions.store import SessionStore
 from sdc_assets.ticketportaal.installation import Installation
 from sdc_assets.ticketportaal.queries import fetch_reference
 from sdc_resources.atomic import write_atomic_with
@@ -46,7 +40,6 @@ from sdc_resources.graph_store import GraphStore, Node, graph_edges
 from sdc_resources.index_store import IndexStore
 from sdc_resources.jsonl import read_jsonl
 from sdc_resources.redact import redact
-from sdc_resources.session_store import SessionStore
 from sdc_resources.ticketportaal import Ticketportaal
 
 REFERENCE_SCOPE = "reference"
@@ -164,8 +157,8 @@ def _completeness(connection, records: list[dict]) -> dict:
                 *SESSION_ASSETS,
                 "analyzed_sessions",
                 "ticketportaal_tickets_raw",
-                chroma_collections,
-                reference_collections,
+                "chroma_collections",
+                "reference_collections",
             ],
             description="Nodes of the knowledge graph: tickets and sessions, users and techs, customers, CIs, "
             "KB articles, categories, departments and extracted entities (table graph_nodes).",
@@ -224,7 +217,7 @@ def knowledge_graph(
     kb, articles = kb_vectors(index_store, REFERENCE), Articles.of(kb_articles(ticketportaal))
     for day in days:
         sessions = session_store.read_day(day)
-        path = tickets_dir(ticketportaal) / f"{day}.jsonl"
+        path = ticketportaal.tickets_dir / f"{day}.jsonl"
         portal = {f"ticket/{r['ticket_id']}": r for r in read_jsonl(path)}
         records += [portal[s.meta.source_ref] for s in sessions if portal_ticket(s) and s.meta.source_ref in portal]
         mark = time.perf_counter()
@@ -356,10 +349,3 @@ def knowledge_graph(
 
 
 graph_assets = [knowledge_graph]
-GRAPH_KEYS = [dg.AssetKey("graph_nodes"), dg.AssetKey("graph_edges")]
-DERIVED_KEYS = [
-    dg.AssetKey("linked_sessions"),
-    dg.AssetKey("analyzed_sessions"),
-    *INDEX_KEYS,
-    *GRAPH_KEYS,
-]  # what a changed day of sessions re-runs downstream

@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from sdc_assets.index.chunk_table import CHUNK_SCHEMA, REFERENCE
 from sdc_assets.index.chunking import Chunk, chunk_session, embed_key, normalize
 from sdc_assets.index.collections import COLLECTION_OF_SOURCE
 from sdc_assets.index.reference_chunks import ci_chunks, kb_chunks
@@ -16,10 +17,10 @@ from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY, TIMEZONE
 from sdc_assets.sessions.model import Session
 from sdc_assets.sessions.sources import SESSION_ASSETS
+from sdc_assets.sessions.store import SessionStore
 from sdc_resources.embedder import Embedder, EmbeddingError
 from sdc_resources.index_store import IndexStore
 from sdc_resources.jsonl import read_jsonl
-from sdc_resources.session_store import SessionStore
 from sdc_resources.ticketportaal import Ticketportaal
 from sdc_resources.vector_store import VectorStore
 
@@ -27,18 +28,6 @@ CHUNKER_VERSION = 4
 # The index steps of concurrent runs write the same day files: the pool (limit 1 in dagster.yaml) serializes them.
 INDEX_POOL = "sdc_index"
 ENCODE_WINDOW = 4096
-CHUNK_SCHEMA = {
-    "chunk_id": pl.String,
-    "session_id": pl.String,
-    "source": pl.String,
-    "collection": pl.String,
-    "chunk_type": pl.String,
-    "text": pl.String,
-    "embed_text": pl.String,
-    "embed_key": pl.String,
-    "metadata": pl.String,
-    "session_version": pl.String,
-}
 
 
 def session_version(session: Session, embedder: Embedder) -> str:
@@ -270,9 +259,6 @@ def _reconcile(days: list[str], index_store: IndexStore, vector_store: VectorSto
     return mismatches
 
 
-REFERENCE = "reference"
-
-
 @dg.asset(
     group_name="index",
     deps=[dg.AssetKey("ticketportaal_kb"), dg.AssetKey("ticketportaal_cis")],
@@ -317,5 +303,4 @@ def reference_collections(
 
 
 daily_index_assets = [chunks, embeddings, chroma_collections]
-INDEX_KEYS = [asset.key for asset in daily_index_assets]  # what sensors re-run for changed days
 index_assets = [*daily_index_assets, reference_collections]

@@ -1,10 +1,9 @@
-"""Every source that writes sessions, and the assets that write them."""
+"""The assets that write sessions: one ``<source>_sessions`` per source system of the Session model."""
 
 import dagster as dg
 
-from sdc_assets.file_drop.sources import FILE_SOURCES
+from sdc_assets.sessions.model import SourceSystem
 
-SESSION_SOURCES = [*(s.name for s in FILE_SOURCES), "syncro", "ticketportaal"]
 # Steps that read session files depend on these as well as on the enrichment that updates the files, so that
 # any selection runs them after the sessions are written.
-SESSION_ASSETS = [dg.AssetKey(f"{source}_sessions") for source in SESSION_SOURCES]
+SESSION_ASSETS = [dg.AssetKey(f"{source.value}_sessions") for source in SourceSystem]

@@ -9,8 +9,8 @@ import dagster as dg
 
 from sdc_assets.metadata import markdown_table
 from sdc_assets.sessions.model import Session
+from sdc_assets.sessions.store import SessionStore
 from sdc_resources.atomic import write_atomic
-from sdc_resources.session_store import SessionStore
 
 PREVIEW_ROWS = 10
 SESSIONS_CHECK = "sessions_valid"

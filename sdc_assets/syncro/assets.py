@@ -13,6 +13,7 @@ import polars as pl
 
 from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY, TIMEZONE
+from sdc_assets.sessions.store import SessionStore
 from sdc_assets.sessions.writing import (
     PREVIEW_ROWS,
     quarantine_check,
@@ -28,7 +29,6 @@ from sdc_assets.syncro.records import Problem, clean_comment, clean_listing, cle
 from sdc_assets.syncro.tickets import comments_incomplete, creation_day, sorted_comments, ticket_session
 from sdc_resources.atomic import write_atomic, write_atomic_with
 from sdc_resources.jsonl import read_jsonl, write_jsonl_if_changed
-from sdc_resources.session_store import SessionStore
 from sdc_resources.syncro import Syncro
 from sdc_resources.syncro_client import SyncroApi, SyncroAuthError, SyncroNotFound
 

@@ -13,7 +13,7 @@ import dagster as dg
 
 from sdc_assets.partitions import TIMEZONE, range_run_requests
 from sdc_assets.syncro.records import clean_ticket, record_id
-from sdc_assets.syncro.sensors import TICKET_KEYS
+from sdc_assets.syncro.sensors import TICKETS
 from sdc_assets.syncro.tickets import creation_day
 from sdc_resources.jsonl import read_jsonl
 from sdc_resources.pacer import PacerBusy
@@ -49,7 +49,7 @@ def days_that_lost_tickets(raw_dir: Path, listed: dict[str, set[int]], first_day
     name="syncro_reconcile_schedule",
     cron_schedule=os.environ.get("SDC_SYNCRO_RECONCILE_CRON", "30 5 * * *"),
     execution_timezone=TIMEZONE,
-    target=dg.AssetSelection.assets(*TICKET_KEYS),
+    target=TICKETS,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description=f"Daily: the days of the last {RECONCILE_DAYS} whose stored tickets Syncro no longer lists "
     "(deleted tickets) are re-run, so those tickets leave the sessions, the index and the graph.",
@@ -72,4 +72,4 @@ def syncro_reconcile_schedule(context: dg.ScheduleEvaluationContext, syncro: Syn
     if not lost:
         return dg.SkipReason(f"every stored ticket since {first_day} is still in Syncro")
     version = hashlib.sha256(json.dumps(lost, sort_keys=True).encode()).hexdigest()[:16]
-    return range_run_requests(lost, "syncro_reconcile", version, TICKET_KEYS)
+    return range_run_requests(lost, "syncro_reconcile", version)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 import dagster as dg
 
-from sdc_assets.graph.assets import DERIVED_KEYS
+from sdc_assets.lineage import downstream_of
 from sdc_assets.partitions import TIMEZONE, daily_partitions, range_run_requests
 from sdc_assets.syncro.records import clean_ticket
 from sdc_assets.syncro.tickets import creation_day
@@ -13,7 +13,7 @@ from sdc_resources.pacer import PacerBusy
 from sdc_resources.syncro import Syncro
 from sdc_resources.syncro_client import SyncroError, parse_time
 
-TICKET_KEYS = [dg.AssetKey("syncro_tickets_raw"), dg.AssetKey("syncro_sessions"), *DERIVED_KEYS]
+TICKETS = downstream_of("syncro_tickets_raw")  # what changed tickets re-run: their days, through the graph
 FIRST_LOOKBACK = timedelta(hours=24)  # how far back the very first tick looks; backfills cover older days
 
 
@@ -33,11 +33,11 @@ def plan_updates(
             newest = updated
         if day in valid_days:
             days.add(day)
-    return range_run_requests(days, "syncro", newest.astimezone(UTC).isoformat(), TICKET_KEYS), newest
+    return range_run_requests(days, "syncro", newest.astimezone(UTC).isoformat()), newest
 
 
 @dg.sensor(
-    asset_selection=TICKET_KEYS,
+    target=TICKETS,
     minimum_interval_seconds=int(os.environ.get("SDC_SYNCRO_POLL_SECONDS", "300")),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Asks Syncro for tickets updated since its cursor and re-runs their creation days. "

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY, TIMEZONE
+from sdc_assets.sessions.store import SessionStore
 from sdc_assets.sessions.writing import (
     PREVIEW_ROWS,
     sessions_check_spec,
@@ -23,7 +24,6 @@ from sdc_assets.ticketportaal.installation import Installation
 from sdc_assets.ticketportaal.queries import fetch_cis, fetch_kb, fetch_tickets
 from sdc_assets.ticketportaal.tickets import creation_day, ticket_session, utc
 from sdc_resources.jsonl import read_jsonl, write_jsonl_if_changed
-from sdc_resources.session_store import SessionStore
 from sdc_resources.sql_database import statement_counter
 from sdc_resources.ticketportaal import Ticketportaal
 
@@ -38,10 +38,6 @@ def window(days: list[str]) -> tuple[datetime, datetime]:
     zone = ZoneInfo(TIMEZONE)
     last = datetime.fromisoformat(days[-1]) + timedelta(days=1)  # naive: wall-clock midnight across DST changes
     return datetime.fromisoformat(days[0]).replace(tzinfo=zone), last.replace(tzinfo=zone)
-
-
-def tickets_dir(ticketportaal: Ticketportaal) -> Path:
-    return Path(ticketportaal.raw_dir) / "tickets"
 
 
 def _not_configured(context, ticketportaal: Ticketportaal) -> dict:
@@ -73,7 +69,7 @@ def ticketportaal_tickets_raw(context: dg.AssetExecutionContext, ticketportaal: 
     for record in records:
         by_day[creation_day(record, TIMEZONE)].append(record)
     for day, day_records in by_day.items():
-        changed = write_jsonl_if_changed(tickets_dir(ticketportaal) / f"{day}.jsonl", day_records, key="ticket_id")
+        changed = write_jsonl_if_changed(ticketportaal.tickets_dir / f"{day}.jsonl", day_records, key="ticket_id")
         preview = [
             {
                 "ticket": r["ticket_number"],
@@ -104,7 +100,7 @@ def ticketportaal_tickets_raw(context: dg.AssetExecutionContext, ticketportaal: 
             "tickets_in_run": len(records),
             "queries": len(statements),
             "missing_in_this_installation": dg.MetadataValue.json(installation.missing()),
-            "path": dg.MetadataValue.path(str(tickets_dir(ticketportaal))),
+            "path": dg.MetadataValue.path(str(ticketportaal.tickets_dir)),
             "seconds": round(time.perf_counter() - started, 3),
         }
     )
@@ -125,7 +121,7 @@ def ticketportaal_sessions(
     started = time.perf_counter()
     invalid: list[str] = []
     for day in context.partition_keys:
-        records = read_jsonl(tickets_dir(ticketportaal) / f"{day}.jsonl")
+        records = read_jsonl(ticketportaal.tickets_dir / f"{day}.jsonl")
         sessions, failures = sessions_from_records(
             records, day, ticket_session, lambda r: f"ticket/{r.get('ticket_id')}"
         )

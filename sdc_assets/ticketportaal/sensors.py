@@ -9,20 +9,15 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import sqlalchemy as sa
 
-from sdc_assets.graph.assets import DERIVED_KEYS
+from sdc_assets.lineage import downstream_of, keys_of
 from sdc_assets.partitions import TIMEZONE, daily_partitions, range_run_requests
-from sdc_assets.ticketportaal.assets import tickets_dir
 from sdc_assets.ticketportaal.fingerprints import days_that_differ
 from sdc_assets.ticketportaal.installation import Installation, PortalSchemaError
 from sdc_assets.ticketportaal.queries import changed_tickets, database_now, day_fingerprints, reference_signature
 from sdc_assets.ticketportaal.tickets import creation_day, utc
 from sdc_resources.ticketportaal import Ticketportaal
 
-TICKET_KEYS = [
-    dg.AssetKey("ticketportaal_tickets_raw"),
-    dg.AssetKey("ticketportaal_sessions"),
-    *DERIVED_KEYS,
-]
+TICKETS = downstream_of("ticketportaal_tickets_raw")  # what changed tickets re-run: their days, through the graph
 REFERENCE_KEYS = [dg.AssetKey(k) for k in ("ticketportaal_kb", "ticketportaal_cis", "reference_collections")]
 FIRST_LOOKBACK = timedelta(hours=24)
 FINGERPRINT_DAYS = 30  # recent days compared on every tick; older ones by the daily reconciliation
@@ -35,22 +30,24 @@ def plan_ticket_runs(
     now: datetime,
     extra_days: set[str] = frozenset(),
     seen_future: dict[str, str] | None = None,
+    asset_selection: list[dg.AssetKey] | None = None,
 ) -> tuple[list[dg.RunRequest], datetime, dict[str, str]]:
     """One run per contiguous range of the changed tickets' creation days (and ``extra_days``), the next cursor
     (never past the database's ``now``), and the rows dated after it (ticket id → time). A row dated in the
     future comes back on every tick until the clock passes it: its day is run once per value (``seen_future``)."""
     future = {str(row["ticket_id"]): row["changed_at"] for row in changed if utc(row["changed_at"]) > now}
-    again = {tid for tid, when in future.items() if (seen_future or {}).get(tid) == when}
+    # Run already, when it was ahead of the clock: whether it still is, or the clock has just passed it.
+    again = {str(r["ticket_id"]) for r in changed if (seen_future or {}).get(str(r["ticket_id"])) == r["changed_at"]}
     fresh = [row for row in changed if str(row["ticket_id"]) not in again]
     days = ({creation_day(row, TIMEZONE) for row in fresh} | set(extra_days)) & valid_days
     newest = min(max([cursor, *(utc(row["changed_at"]) for row in changed)]), max(cursor, now))
     # The key names what is asked for, not when: ticks that see the same change ask for the same run.
     version = hashlib.sha256(json.dumps([sorted(days), sorted(r["changed_at"] for r in fresh)]).encode()).hexdigest()
-    return range_run_requests(days, "ticketportaal", version[:16], TICKET_KEYS), newest, future
+    return range_run_requests(days, "ticketportaal", version[:16], asset_selection), newest, future
 
 
 @dg.sensor(
-    asset_selection=[*TICKET_KEYS, *REFERENCE_KEYS],
+    target=TICKETS | dg.AssetSelection.assets(*REFERENCE_KEYS),
     minimum_interval_seconds=int(os.environ.get("SDC_TICKETPORTAAL_POLL_SECONDS", "300")),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Asks the ticketportaal for tickets updated or commented since its cursor, and compares the "
@@ -76,13 +73,14 @@ def ticketportaal_update_sensor(
         changed, signature, recent, now = ticketportaal.run(read, "ticketportaal update check")
     except (sa.exc.DBAPIError, PortalSchemaError) as exc:
         return dg.SkipReason(f"the ticketportaal did not answer; cursor kept at {since.isoformat()}: {exc}")
-    stored = {p.stem for p in tickets_dir(ticketportaal).glob("*.jsonl")}
+    stored = {p.stem for p in ticketportaal.tickets_dir.glob("*.jsonl")}
     window = {d for d in recent} | {
         d for d in stored if d >= (now - timedelta(days=FINGERPRINT_DAYS)).date().isoformat()
     }
-    differ = days_that_differ(recent, tickets_dir(ticketportaal), window)
+    differ = days_that_differ(recent, ticketportaal.tickets_dir, window)
     valid = set(daily_partitions.get_partition_keys())
-    requests, newest, future = plan_ticket_runs(changed, since, valid, now, differ, state.get("future"))
+    tickets = keys_of(context, TICKETS)
+    requests, newest, future = plan_ticket_runs(changed, since, valid, now, differ, state.get("future"), tickets)
     if future:
         ids = ", ".join(f"{tid} ({when})" for tid, when in list(future.items())[:10])
         context.log.warning(
@@ -111,7 +109,7 @@ def ticketportaal_update_sensor(
     name="ticketportaal_reconcile_schedule",
     cron_schedule=os.environ.get("SDC_TICKETPORTAAL_RECONCILE_CRON", "45 5 * * *"),
     execution_timezone=TIMEZONE,
-    target=dg.AssetSelection.assets(*TICKET_KEYS),
+    target=TICKETS,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Daily: every day whose tickets in the portal differ from what SDC stored (a deleted ticket, "
     "comment, field value or CI relation, at any age) is re-run.",
@@ -125,10 +123,10 @@ def ticketportaal_reconcile_schedule(context: dg.ScheduleEvaluationContext, tick
         )
     except (sa.exc.DBAPIError, PortalSchemaError) as exc:
         return dg.SkipReason(f"the ticketportaal did not answer; nothing reconciled: {exc}")
-    days = set(database) | {p.stem for p in tickets_dir(ticketportaal).glob("*.jsonl")}
-    differ = days_that_differ(database, tickets_dir(ticketportaal), days) & set(daily_partitions.get_partition_keys())
+    days = set(database) | {p.stem for p in ticketportaal.tickets_dir.glob("*.jsonl")}
+    differ = days_that_differ(database, ticketportaal.tickets_dir, days) & set(daily_partitions.get_partition_keys())
     if not differ:
         return dg.SkipReason("every day's tickets equal what is stored")
     context.log.info(f"ticketportaal: {len(differ)} day(s) differ from what is stored: {sorted(differ)[:10]}")
     version = hashlib.sha256(json.dumps(sorted(differ)).encode()).hexdigest()[:16]
-    return range_run_requests(differ, "ticketportaal_reconcile", version, TICKET_KEYS)
+    return range_run_requests(differ, "ticketportaal_reconcile", version)

@@ -166,7 +166,7 @@ def test_events_and_commands_never_make_a_title_but_user_notes_do():
 
 
 def test_a_title_of_two_letters_from_the_source_is_kept_and_analyzed(tmp_path):
-    from sdc_resources.session_store import SessionStore
+    from sdc_assets.sessions.store import SessionStore
 
     store = SessionStore(root=str(tmp_path / "sessions"))
     short = _session(7, [(SegmentKind.NOTE, "Laptop start niet op na de update van gisteren.")], title="PC")

@@ -6,6 +6,7 @@ import dagster as dg
 import pytest
 
 from sdc_assets.file_drop.sensors import drop_folder_sensor
+from sdc_tests.lineage import sensor_context
 
 from ..conftest import drop
 
@@ -31,7 +32,7 @@ def tick(file_drop):
 
     def run(cursor: str | None = None):
         with dg.instance_for_test() as instance:
-            context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"file_drop": file_drop})
+            context = sensor_context(instance=instance, cursor=cursor, resources={"file_drop": file_drop})
             result = drop_folder_sensor(context)
         return result.run_requests, result.cursor, result.skip_reason and result.skip_reason.skip_message
 

@@ -11,12 +11,13 @@ import sqlalchemy as sa
 from sdc_assets.partitions import TIMEZONE
 from sdc_assets.ticketportaal.queries import database_now, ticket_created_days
 from sdc_assets.ticketportaal.sensors import (
-    TICKET_KEYS,
+    TICKETS,
     ticketportaal_reconcile_schedule,
     ticketportaal_update_sensor,
 )
 from sdc_resources.ticketportaal_schema import ticket_ci_relations, ticket_comments
 from sdc_tests.graph.flow import DAILY, graph_resources, read_graph, sync
+from sdc_tests.lineage import keys, sensor_context
 from sdc_tests.ticketportaal.world import recent_world
 
 
@@ -31,12 +32,12 @@ def _days(portal) -> tuple[str, str]:
 
 
 def _tick(instance, portal, cursor):
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"ticketportaal": portal})
+    context = sensor_context(instance=instance, cursor=cursor, resources={"ticketportaal": portal})
     return ticketportaal_update_sensor(context)
 
 
 def _ticket_runs(result) -> list[dg.RunRequest]:
-    return [r for r in result.run_requests if r.asset_selection == TICKET_KEYS]
+    return [r for r in result.run_requests if r.asset_selection == keys(TICKETS)]
 
 
 @pytest.mark.slow

@@ -4,7 +4,8 @@ import dagster as dg
 import pytest
 
 from sdc_assets.file_drop.assets import file_drop_assets
-from sdc_assets.index.assets import CHUNK_SCHEMA, chroma_collections, chunks, embeddings
+from sdc_assets.index.assets import chroma_collections, chunks, embeddings
+from sdc_assets.index.chunk_table import CHUNK_SCHEMA
 from sdc_assets.partitions import partition_range_tags
 from sdc_assets.sessions.model import Session
 

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from sdc_assets.file_drop.assets import file_drop_assets
-from sdc_assets.index.assets import CHUNK_SCHEMA, chunks, embeddings
+from sdc_assets.index.assets import chunks, embeddings
+from sdc_assets.index.chunk_table import CHUNK_SCHEMA
 from sdc_assets.partitions import partition_range_tags
 from sdc_assets.sessions.model import Session
 from sdc_resources import embedder as embedder_module

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from sdc_assets.syncro.sensors import TICKET_KEYS, syncro_update_sensor
+from sdc_assets.syncro.sensors import syncro_update_sensor
 from sdc_tests.syncro.fake_syncro import Fault
 
 
@@ -24,7 +24,7 @@ def test_changed_tickets_rerun_their_creation_days_and_the_cursor_follows(syncro
         first, _ = tick(instance, syncro, "2025-03-11T00:00:00+00:00")
         assert ranges(first) == [("2025-03-11", "2025-03-13")]  # 5003 .. 5006, created 11th-13th
         assert first.cursor == "2025-03-14T09:10:00+00:00"  # the newest updated_at seen
-        assert all(r.asset_selection == TICKET_KEYS for r in first.run_requests)
+        assert all(r.asset_selection is None for r in first.run_requests)  # the sensor's target: downstream
 
         quiet, _ = tick(instance, syncro, first.cursor)
         assert quiet.run_requests == [] and quiet.cursor == first.cursor

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sdc_assets.partitions import partition_range_tags
+from sdc_assets.sessions.store import SessionStore
 from sdc_assets.syncro.assets import syncro_assets
-from sdc_resources.session_store import SessionStore
 from sdc_resources.syncro import Syncro
 from sdc_tests.syncro.conftest import API_KEY
 from sdc_tests.syncro.spec_server import DAYS, MISSING, Quirks, SpecSyncro, serve_spec, spec_world

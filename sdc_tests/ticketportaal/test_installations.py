@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from sdc_assets.partitions import partition_range_tags
+from sdc_assets.sessions.store import SessionStore
 from sdc_assets.ticketportaal.assets import (
     ticketportaal_cis,
     ticketportaal_kb,
@@ -20,7 +21,6 @@ from sdc_assets.ticketportaal.assets import (
 )
 from sdc_assets.ticketportaal.installation import Installation
 from sdc_assets.ticketportaal.queries import fetch_tickets
-from sdc_resources.session_store import SessionStore
 from sdc_resources.ticketportaal import Ticketportaal
 from sdc_resources.ticketportaal_schema import TABLE_ORDER
 from sdc_tests.mariadb import MARIADB, scratch_database

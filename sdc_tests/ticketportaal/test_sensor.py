@@ -1,20 +1,21 @@
 """The ticketportaal update sensor over ticks, against the real MariaDB."""
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import sqlalchemy as sa
 
 from sdc_assets.ticketportaal.queries import database_now
-from sdc_assets.ticketportaal.sensors import REFERENCE_KEYS, TICKET_KEYS, ticketportaal_update_sensor
+from sdc_assets.ticketportaal.sensors import REFERENCE_KEYS, TICKETS, plan_ticket_runs, ticketportaal_update_sensor
 from sdc_resources.ticketportaal import Ticketportaal
 from sdc_resources.ticketportaal_schema import knowledge_base, load_rows, tickets
+from sdc_tests.lineage import keys, sensor_context
 
 
 def tick(portal: Ticketportaal, cursor: str | None):
     with dg.instance_for_test() as instance:
-        context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"ticketportaal": portal})
+        context = sensor_context(instance=instance, cursor=cursor, resources={"ticketportaal": portal})
         return ticketportaal_update_sensor(context)
 
 
@@ -22,7 +23,7 @@ def ranges(result) -> list[tuple[str, str]]:
     return [
         (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
         for r in result.run_requests
-        if r.asset_selection == TICKET_KEYS
+        if r.asset_selection == keys(TICKETS)
     ]
 
 
@@ -60,12 +61,12 @@ def test_not_configured_skips_with_the_reason(data_dir):
 
 
 def _tick_in(instance, portal, cursor):
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"ticketportaal": portal})
+    context = sensor_context(instance=instance, cursor=cursor, resources={"ticketportaal": portal})
     return ticketportaal_update_sensor(context)
 
 
 def _ticket_runs(result) -> list:
-    return [r for r in result.run_requests if r.asset_selection == TICKET_KEYS]
+    return [r for r in result.run_requests if r.asset_selection == keys(TICKETS)]
 
 
 def test_a_row_dated_in_the_future_does_not_blind_the_sensor(ticketportaal):
@@ -93,3 +94,13 @@ def test_a_row_dated_in_the_future_does_not_blind_the_sensor(ticketportaal):
         assert requested == {"2025-03-11"}  # ticket 4's day, and not ticket 2's again
         again = _tick_in(instance, ticketportaal, later.cursor)
         assert not _ticket_runs(again)
+
+
+def test_a_row_run_while_ahead_of_the_clock_is_not_run_again_once_the_clock_passes_it():
+    row = {"ticket_id": 4, "created_at": "2025-03-11T09:00:00+00:00", "changed_at": "2026-12-03T07:34:00+00:00"}
+    ahead = datetime(2026, 12, 3, 7, 33, 59, tzinfo=UTC)
+    first, cursor, future = plan_ticket_runs([row], ahead, {"2025-03-11"}, ahead)
+    assert len(first) == 1 and future == {"4": row["changed_at"]} and cursor == ahead
+    passed = datetime(2026, 12, 3, 7, 34, 0, tzinfo=UTC)
+    again, cursor, future = plan_ticket_runs([row], cursor, {"2025-03-11"}, passed, seen_future=future)
+    assert again == [] and future == {} and cursor == passed
