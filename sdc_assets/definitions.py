@@ -50,6 +50,9 @@ def build_definitions() -> dg.Definitions:
             *graph_assets,
         ],
         jobs=[customer_cache_job],
+        # One process per run: each step process of the multiprocess default would import the code location
+        # (torch, spaCy) again, which costs more than the steps of a typical run (README, "Runs").
+        executor=dg.in_process_executor,
         schedules=[customer_cache_schedule, syncro_reconcile_schedule, ticketportaal_reconcile_schedule],
         sensors=[drop_folder_sensor, syncro_update_sensor, ticketportaal_update_sensor],
         resources={
