@@ -231,7 +231,7 @@ def _sync(resources: dict, first: str, last: str) -> dict:
             (
                 [
                     ticketportaal_tickets_raw,
-                    ticketportaal_sessions,
+                    *ticketportaal_sessions,
                     *enrichment_assets,
                     *daily_index_assets,
                     *graph_assets,

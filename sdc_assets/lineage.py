@@ -10,6 +10,10 @@ def downstream_of(*roots: str) -> dg.AssetSelection:
 
 def keys_of(context: dg.SensorEvaluationContext, selection: dg.AssetSelection) -> list[dg.AssetKey]:
     """The asset keys ``selection`` holds in the code location the sensor runs in, upstream first."""
-    graph = context.repository_def.asset_graph
+    return keys_in(context.repository_def.asset_graph, selection)
+
+
+def keys_in(graph, selection: dg.AssetSelection) -> list[dg.AssetKey]:
+    """The asset keys ``selection`` holds in ``graph``, upstream first."""
     chosen = selection.resolve(graph)
     return [key for key in graph.toposorted_asset_keys if key in chosen]

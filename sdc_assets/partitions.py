@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -23,6 +24,15 @@ daily_partitions = dg.DailyPartitionsDefinition(start_date=START_DATE, timezone=
 # Every daily asset: a backfill runs its whole range in one run, and the asset reads every key of it.
 DAILY = {"partitions_def": daily_partitions, "backfill_policy": dg.BackfillPolicy.single_run()}
 warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)  # beta in 1.13, relied on
+# Checks of a day's data are partitioned like their asset (preview in 1.13), so one can be run alone for a day.
+warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*", category=dg.PreviewWarning)
+
+
+def local_day(instant: datetime, zone: str | tzinfo = TIMEZONE) -> str:
+    """The partition day of an aware instant: its calendar date in ``zone`` (``SDC_TIMEZONE`` by default)."""
+    if instant.tzinfo is None:
+        raise ValueError(f"an instant without a zone has no local day: {instant.isoformat()}")
+    return instant.astimezone(ZoneInfo(zone) if isinstance(zone, str) else zone).date().isoformat()
 
 
 def contiguous_ranges(days: Iterable[str]) -> list[tuple[str, str]]:

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from sdc_assets.definitions import defs
-from sdc_assets.lineage import keys_of
+from sdc_assets.lineage import keys_in
 
 
 def sensor_context(**kwargs) -> dg.SensorEvaluationContext:
@@ -11,5 +11,6 @@ def sensor_context(**kwargs) -> dg.SensorEvaluationContext:
 
 
 def keys(selection: dg.AssetSelection) -> list[dg.AssetKey]:
-    """What a sensor of the code location resolves ``selection`` to."""
-    return keys_of(sensor_context(), selection)
+    """What a sensor of the code location resolves ``selection`` to (no sensor context: that would make an
+    instance nobody closes, and Dagster's current defs-state storage would point at it once it is gone)."""
+    return keys_in(defs.resolve_asset_graph(), selection)

@@ -6,7 +6,7 @@ import dagster as dg
 import psycopg2
 import pytest
 
-from sdc_assets.file_drop.assets import file_drop_assets
+from sdc_assets.file_drop.assets import assets_by_source
 
 from .conftest import REPO, copy_demo
 
@@ -34,7 +34,7 @@ def test_runs_and_materializations_are_stored_in_postgres(
     monkeypatch.setenv("SDC_DAGSTER_PG_URL", scratch_database)
     monkeypatch.chdir(tmp_path)
     copy_demo(file_drop, "notes")
-    notes_assets = [a for a in file_drop_assets if a.key.path[0].startswith("notes_")]
+    notes_assets = assets_by_source["notes"]
     with dg.DagsterInstance.from_config(str(REPO / "deploy" / "postgres")) as instance:
         assert dg.materialize(notes_assets, instance=instance, resources=resources, partition_key="2025-03-10").success
     with psycopg2.connect(scratch_database.replace("+psycopg2", "")) as connection, connection.cursor() as cursor:

@@ -12,17 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from sdc_assets.cli.runs import Runner
 from sdc_assets.enrichment.assets import enrichment_assets
-from sdc_assets.file_drop.assets import file_drop_assets, parse_inbox
+from sdc_assets.file_drop.assets import assets_by_source, parse_inbox
 from sdc_assets.file_drop.sources import SOURCES_BY_NAME
 from sdc_assets.graph.assets import graph_assets
 from sdc_assets.index.assets import daily_index_assets, index_assets
-from sdc_assets.partitions import START_DATE, TIMEZONE, contiguous_ranges, daily_partitions
+from sdc_assets.partitions import START_DATE, TIMEZONE, contiguous_ranges, daily_partitions, local_day
 from sdc_assets.syncro.assets import listing_states, syncro_assets
 from sdc_assets.syncro.records import clean_ticket
 from sdc_assets.syncro.tickets import creation_day
@@ -123,8 +122,7 @@ class Ingest:
             )
             self.say(f"{outcome.name}: {note}")
             outcome.notes.append(note)
-        wanted = (f"{outcome.name}_raw", f"{outcome.name}_sessions")
-        self.run_days(outcome, [a for a in file_drop_assets if a.key.path[0] in wanted], outcome.days)
+        self.run_days(outcome, assets_by_source[outcome.name], outcome.days)
         folder = file_drop.quarantine_dir / outcome.name
         outcome.quarantine = [Path(f.quarantine) for f in files if f.quarantine] + _existing(
             folder / f"sessions-{day}.jsonl" for day in sorted(outcome.days)
@@ -153,7 +151,7 @@ class Ingest:
             outcome.fail(f"the ticket listing was incomplete, stored days left as they were: {client.incomplete[0]}")
             return
         listed = {creation_day(t, TIMEZONE, syncro.zone) for t in tickets}
-        first = (since or datetime.min.replace(tzinfo=UTC)).astimezone(ZoneInfo(TIMEZONE)).date().isoformat()
+        first = local_day(since) if since else "0001-01-01"
         stored = {p.stem for p in (Path(syncro.raw_dir) / "tickets").glob("*.jsonl") if p.stem >= first}
         outcome.days = (listed | stored) & _valid_days()  # stored days too: a ticket deleted in Syncro leaves
         outcome.notes += client.notices

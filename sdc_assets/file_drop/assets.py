@@ -12,16 +12,9 @@ from sdc_assets.file_drop.records import ParseOptions, Record
 from sdc_assets.file_drop.sources import FILE_SOURCES, FileSource
 from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY
+from sdc_assets.sessions.asset import DaySessions, sessions_assets
 from sdc_assets.sessions.model import Session
-from sdc_assets.sessions.store import SessionStore
-from sdc_assets.sessions.writing import (
-    PREVIEW_ROWS,
-    quarantine_check,
-    quarantine_check_spec,
-    sessions_check_spec,
-    sessions_result,
-    write_session_day,
-)
+from sdc_assets.sessions.writing import PREVIEW_ROWS, quarantine_check, quarantine_check_spec
 from sdc_resources.atomic import write_atomic_with
 from sdc_resources.file_drop import FileDrop
 
@@ -80,7 +73,7 @@ def _write_parquet_if_changed(path: Path, frame: pl.DataFrame) -> bool:
 
 
 def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
-    raw_name, sessions_name = f"{source.name}_raw", f"{source.name}_sessions"
+    raw_name = f"{source.name}_raw"
 
     @dg.asset(
         name=raw_name,
@@ -122,31 +115,18 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
             check_results=[quarantine_check(rejected, file_drop.quarantine_dir / source.name)],
         )
 
-    @dg.asset(
-        name=sessions_name,
-        group_name="sessions",
-        **DAILY,
-        deps=[raw_asset],
-        kinds={"pydantic", "json"},
-        check_specs=[sessions_check_spec(sessions_name)],
-        description=f"{source.label} as Sessions: one JSON file per session under "
-        f"data/sessions/{source.name}/<day>/, status needs_linking. Unchanged sessions are not rewritten; "
-        "sessions the source no longer yields for the day are removed.",
-    )
-    def sessions_asset(
-        context: dg.AssetExecutionContext, file_drop: FileDrop, session_store: SessionStore
-    ) -> dg.MaterializeResult:
-        started = time.perf_counter()
-        invalid: list[str] = []
-        for day in context.partition_keys:
-            path = file_drop.raw_dir / source.name / f"{day}.parquet"
-            frame = pl.read_parquet(path) if path.exists() else pl.DataFrame()
-            sessions, failures = build_sessions(source, frame) if frame.height else ([], [])
-            quarantine = file_drop.quarantine_dir / source.name / f"sessions-{day}.jsonl"
-            invalid += write_session_day(context, session_store, source.name, day, sessions, failures, quarantine)
-        return sessions_result(context, started, invalid)
+    def day_sessions(file_drop: FileDrop, day: str) -> DaySessions:
+        path = file_drop.raw_dir / source.name / f"{day}.parquet"
+        frame = pl.read_parquet(path) if path.exists() else pl.DataFrame()
+        sessions, failures = build_sessions(source, frame) if frame.height else ([], [])
+        return DaySessions(sessions, failures, file_drop.quarantine_dir / source.name / f"sessions-{day}.jsonl")
 
-    return [raw_asset, sessions_asset]
+    return [
+        raw_asset,
+        *sessions_assets(source.name, raw_name, "file_drop", day_sessions, f"{source.label} as Sessions."),
+    ]
 
 
-file_drop_assets = [asset for source in FILE_SOURCES for asset in build_file_drop_assets(source)]
+assets_by_source = {source.name: build_file_drop_assets(source) for source in FILE_SOURCES}
+"""Per file-drop source: its raw asset, its sessions asset and the sessions asset's check."""
+file_drop_assets = [definition for definitions in assets_by_source.values() for definition in definitions]

@@ -19,6 +19,7 @@ from sdc_assets.file_drop.csv_rows import Row, csv_rows, line_fields
 from sdc_assets.file_drop.records import ParseOptions, Record, Rejected, SourceParseError
 from sdc_assets.file_drop.text import decoded_lines
 from sdc_assets.file_drop.timeparse import detect_culture_format, parse_culture_time
+from sdc_assets.partitions import local_day
 from sdc_assets.sessions.model import (
     AuthorRole,
     SegmentKind,
@@ -211,7 +212,7 @@ def _rmm_record(row: dict[str, str], where: str, fmt: str | None, options: Parse
 
 
 def _day_key(ref: str, when: datetime, options: ParseOptions) -> str:
-    return f"{ref}/{when.astimezone(options.zone).date().isoformat()}"
+    return f"{ref}/{local_day(when, options.zone)}"
 
 
 def _duration(value: str | None) -> float | None:

@@ -6,10 +6,10 @@ window; a CI gives one chunk with its specifications. Chunk ids are the graph's 
 """
 
 from collections.abc import Callable
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 from sdc_assets.index.chunking import Chunk, split_to_fit
+from sdc_assets.partitions import local_day
 
 CI_SPECS = (
     ("ci_number", "CI"),
@@ -30,7 +30,10 @@ CI_SPECS = (
 
 
 def _day(value: str | None, zone: str) -> str:
-    return datetime.fromisoformat(value).astimezone(ZoneInfo(zone)).date().isoformat() if value else "1970-01-01"
+    if not value:
+        return "1970-01-01"
+    instant = datetime.fromisoformat(value)
+    return local_day(instant if instant.tzinfo else instant.replace(tzinfo=UTC), zone)
 
 
 def _pieces(node_id: str, chunk_type: str, prefix: str, body: str, metadata: dict, fit) -> list[Chunk]:

@@ -1,7 +1,6 @@
 """Writing a day of sessions from any source: store, quarantine, metadata and the validity check."""
 
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from sdc_assets.sessions.store import SessionStore
 from sdc_resources.atomic import write_atomic
 
 PREVIEW_ROWS = 10
-SESSIONS_CHECK = "sessions_valid"
 QUARANTINE_CHECK = "no_quarantined_records"
 
 
@@ -25,8 +23,8 @@ def write_session_day(
     sessions: list[Session],
     failures: list[dict],
     quarantine: Path,
-) -> list[str]:
-    """Store the day's sessions, quarantine what could not be built, report per partition; the invalid files."""
+) -> None:
+    """Store the day's sessions, quarantine what could not be built, report per partition."""
     result = store.write_partition(source, day, sessions)
     quarantine_failures(quarantine, failures)
     for failure in failures:
@@ -47,7 +45,6 @@ def write_session_day(
         context.log.info(
             f"{source} {day}: {len(sessions)} sessions ({len(result.written)} written, {len(result.removed)} removed)"
         )
-    return _invalid_files(store, source, day)
 
 
 def sessions_from_records(
@@ -61,26 +58,6 @@ def sessions_from_records(
         except Exception as exc:  # one record that cannot become a session never fails its day
             failures.append({"session_key": key(record), "reason": f"{type(exc).__name__}: {exc}"})
     return sessions, failures
-
-
-def sessions_result(context: dg.AssetExecutionContext, started: float, invalid: list[str]) -> dg.MaterializeResult:
-    """The run-level result of a sessions asset: days, seconds and the validity check."""
-    return dg.MaterializeResult(
-        metadata={"days_in_run": len(context.partition_keys), "seconds": round(time.perf_counter() - started, 3)},
-        check_results=[sessions_check_result(invalid)],
-    )
-
-
-def sessions_check_spec(asset: str) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(
-        SESSIONS_CHECK, asset=asset, description="Every stored session file reads back as a valid Session."
-    )
-
-
-def sessions_check_result(invalid: list[str]) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(
-        check_name=SESSIONS_CHECK, passed=not invalid, metadata={"invalid_files": dg.MetadataValue.json(invalid[:50])}
-    )
 
 
 def quarantine_check_spec(asset: str) -> dg.AssetCheckSpec:
@@ -105,7 +82,8 @@ def quarantine_failures(path: Path, failures: list[dict]) -> None:
         path.unlink(missing_ok=True)
 
 
-def _invalid_files(store: SessionStore, source: str, day: str) -> list[str]:
+def invalid_files(store: SessionStore, source: str, day: str) -> list[str]:
+    """The stored session files of a day that do not read back as the Session their name says."""
     invalid = []
     for path in sorted(store.partition_dir(source, day).glob("*.json")):
         try:

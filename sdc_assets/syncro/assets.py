@@ -6,23 +6,19 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import polars as pl
 
 from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY, TIMEZONE
-from sdc_assets.sessions.store import SessionStore
+from sdc_assets.sessions.asset import DaySessions, sessions_assets
 from sdc_assets.sessions.writing import (
     PREVIEW_ROWS,
     quarantine_check,
     quarantine_check_spec,
     quarantine_failures,
-    sessions_check_spec,
     sessions_from_records,
-    sessions_result,
-    write_session_day,
 )
 from sdc_assets.syncro.customers import customer_cache_table
 from sdc_assets.syncro.records import Problem, clean_comment, clean_listing, clean_ticket
@@ -60,11 +56,11 @@ class FetchedTickets:
     """Tickets that could not be placed on a day at all (no id, no readable ``created_at``)."""
 
 
-def fetch_tickets(client: SyncroApi, days: list[str], zone: tzinfo, log) -> FetchedTickets:
-    """The tickets created on ``days``, checked, with every comment, by day."""
-    start = datetime.fromisoformat(days[0]).replace(tzinfo=ZoneInfo(TIMEZONE)) - timedelta(seconds=1)
+def fetch_tickets(client: SyncroApi, days: list[str], start: datetime, zone: tzinfo, log) -> FetchedTickets:
+    """The tickets created on ``days`` (from ``start``, the first day's midnight), checked, with every comment,
+    by day."""
     fetched = FetchedTickets({day: [] for day in days}, {day: [] for day in days}, [])
-    listed = client.tickets(created_after=start)
+    listed = client.tickets(created_after=start - timedelta(seconds=1))
     for number, raw in enumerate(listed, start=1):
         ticket, problems = clean_ticket(raw, zone)
         if ticket is None:
@@ -104,7 +100,7 @@ def syncro_tickets_raw(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.
         return dg.MaterializeResult(metadata={"status": status["status"]}, check_results=[quarantine_check(0)])
     client = syncro.client(progress=context.log.info)
     context.log.info(f"syncro: tickets created {days[0]} .. {days[-1]} from the {syncro.describe()}")
-    fetched = fetch_tickets(client, days, syncro.zone, context.log.info)
+    fetched = fetch_tickets(client, days, context.partition_time_window.start, syncro.zone, context.log.info)
     if client.incomplete:  # an absent ticket would read as a deleted one
         raise dg.Failure(f"Syncro's ticket listing was incomplete, stored days left as they were: {client.incomplete}")
     raw_dir, quarantine = Path(syncro.raw_dir) / "tickets", Path(syncro.quarantine_dir)
@@ -149,27 +145,20 @@ def syncro_tickets_raw(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.
     )
 
 
-@dg.asset(
-    group_name="sessions",
-    **DAILY,
-    deps=[syncro_tickets_raw],
-    kinds={"pydantic", "json"},
-    check_specs=[sessions_check_spec("syncro_sessions")],
-    description="Syncro tickets as Sessions (comments as segments: author, tech or customer, internal flag) under "
-    "data/sessions/syncro/<day>/. Tickets gone from the day are removed.",
-)
-def syncro_sessions(
-    context: dg.AssetExecutionContext, syncro: Syncro, session_store: SessionStore
-) -> dg.MaterializeResult:
-    started = time.perf_counter()
-    invalid: list[str] = []
+def _day_sessions(syncro: Syncro, day: str) -> DaySessions:
+    records = read_jsonl(Path(syncro.raw_dir) / "tickets" / f"{day}.jsonl")
     build = functools.partial(ticket_session, zone=syncro.zone)
-    for day in context.partition_keys:
-        records = read_jsonl(Path(syncro.raw_dir) / "tickets" / f"{day}.jsonl")
-        sessions, failures = sessions_from_records(records, day, build, lambda t: f"ticket/{t.get('id')}")
-        quarantine = Path(syncro.quarantine_dir) / f"sessions-{day}.jsonl"
-        invalid += write_session_day(context, session_store, SOURCE, day, sessions, failures, quarantine)
-    return sessions_result(context, started, invalid)
+    sessions, failures = sessions_from_records(records, day, build, lambda t: f"ticket/{t.get('id')}")
+    return DaySessions(sessions, failures, Path(syncro.quarantine_dir) / f"sessions-{day}.jsonl")
+
+
+syncro_sessions = sessions_assets(
+    SOURCE,
+    "syncro_tickets_raw",
+    "syncro",
+    _day_sessions,
+    "Syncro tickets as Sessions (comments as segments: author, tech or customer, internal flag).",
+)
 
 
 def _listing_asset(name: str, what: str, fetch, permission: str | None) -> dg.AssetsDefinition:
@@ -325,7 +314,7 @@ customer_cache_job = dg.define_asset_job(
 )
 syncro_assets = [
     syncro_tickets_raw,
-    syncro_sessions,
+    *syncro_sessions,
     syncro_customers,
     syncro_contacts,
     syncro_customer_assets,

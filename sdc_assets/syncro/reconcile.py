@@ -7,11 +7,10 @@ import json
 import os
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from sdc_assets.partitions import TIMEZONE, range_run_requests
+from sdc_assets.partitions import TIMEZONE, local_day, range_run_requests
 from sdc_assets.syncro.records import clean_ticket, record_id
 from sdc_assets.syncro.sensors import TICKETS
 from sdc_assets.syncro.tickets import creation_day
@@ -65,8 +64,8 @@ def syncro_reconcile_schedule(context: dg.ScheduleEvaluationContext, syncro: Syn
         return dg.SkipReason(f"Syncro did not answer; nothing reconciled: {exc}")
     if client.incomplete:  # a cut listing would make every unlisted ticket look deleted
         return dg.SkipReason(f"the listing was incomplete, nothing reconciled: {'; '.join(client.incomplete)}")
-    first_day = since.astimezone(ZoneInfo(TIMEZONE)).date()
-    lost = days_that_lost_tickets(Path(syncro.raw_dir), listed_ids(tickets, syncro.zone), first_day.isoformat())
+    first_day = local_day(since)
+    lost = days_that_lost_tickets(Path(syncro.raw_dir), listed_ids(tickets, syncro.zone), first_day)
     for day, ids in lost.items():
         context.log.info(f"syncro: {day}: tickets {ids} are no longer in Syncro; the day is re-run")
     if not lost:

@@ -2,8 +2,8 @@
 
 import re
 from datetime import UTC, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo
 
+from sdc_assets.partitions import local_day
 from sdc_assets.sessions.model import (
     AuthorRole,
     SegmentKind,
@@ -39,7 +39,7 @@ TICKET_FIELDS = (
 
 def creation_day(ticket: dict, partition_zone: str, account_zone: tzinfo) -> str:
     """The local day (the partition) on which the ticket was created."""
-    return parse_time(ticket["created_at"], account_zone).astimezone(ZoneInfo(partition_zone)).date().isoformat()
+    return local_day(parse_time(ticket["created_at"], account_zone), partition_zone)
 
 
 def comments_incomplete(ticket: dict, zone: tzinfo, slack: timedelta = timedelta(minutes=1)) -> bool:

@@ -4,21 +4,14 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import sqlalchemy as sa
 
 from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY, TIMEZONE
-from sdc_assets.sessions.store import SessionStore
-from sdc_assets.sessions.writing import (
-    PREVIEW_ROWS,
-    sessions_check_spec,
-    sessions_from_records,
-    sessions_result,
-    write_session_day,
-)
+from sdc_assets.sessions.asset import DaySessions, sessions_assets
+from sdc_assets.sessions.writing import PREVIEW_ROWS, sessions_from_records
 from sdc_assets.ticketportaal.html_text import html_to_text
 from sdc_assets.ticketportaal.installation import Installation
 from sdc_assets.ticketportaal.queries import fetch_cis, fetch_kb, fetch_tickets
@@ -31,13 +24,6 @@ SOURCE = "ticketportaal"
 # Rows changed within this margin before the newest stored updated_at are read again: a row written in the
 # same second as the last pick-up, after it, is not missed.
 PICKUP_OVERLAP = timedelta(minutes=5)
-
-
-def window(days: list[str]) -> tuple[datetime, datetime]:
-    """The instants from the local midnight starting ``days[0]`` to the one ending ``days[-1]``."""
-    zone = ZoneInfo(TIMEZONE)
-    last = datetime.fromisoformat(days[-1]) + timedelta(days=1)  # naive: wall-clock midnight across DST changes
-    return datetime.fromisoformat(days[0]).replace(tzinfo=zone), last.replace(tzinfo=zone)
 
 
 def _not_configured(context, ticketportaal: Ticketportaal) -> dict:
@@ -61,7 +47,7 @@ def ticketportaal_tickets_raw(context: dg.AssetExecutionContext, ticketportaal: 
         for day in days:
             context.add_asset_metadata(status, partition_key=day)
         return dg.MaterializeResult(metadata={"status": status["status"]})
-    start, end = window(days)
+    start, end = context.partition_time_window
     installation = ticketportaal.run(Installation.read, "ticketportaal schema")
     with statement_counter(ticketportaal.engine()) as statements:
         records = ticketportaal.run(lambda c: fetch_tickets(c, start, end, installation), "ticketportaal tickets")
@@ -106,28 +92,20 @@ def ticketportaal_tickets_raw(context: dg.AssetExecutionContext, ticketportaal: 
     )
 
 
-@dg.asset(
-    group_name="sessions",
-    **DAILY,
-    deps=[ticketportaal_tickets_raw],
-    kinds={"pydantic", "json"},
-    check_specs=[sessions_check_spec("ticketportaal_sessions")],
-    description="Ticketportaal tickets as Sessions (description, comments with author, role and internal flag, "
-    "resolution; category, dynamic fields and CIs in attributes) under data/sessions/ticketportaal/<day>/.",
+def _day_sessions(ticketportaal: Ticketportaal, day: str) -> DaySessions:
+    records = read_jsonl(ticketportaal.tickets_dir / f"{day}.jsonl")
+    sessions, failures = sessions_from_records(records, day, ticket_session, lambda r: f"ticket/{r.get('ticket_id')}")
+    return DaySessions(sessions, failures, Path(ticketportaal.quarantine_dir) / f"sessions-{day}.jsonl")
+
+
+ticketportaal_sessions = sessions_assets(
+    SOURCE,
+    "ticketportaal_tickets_raw",
+    "ticketportaal",
+    _day_sessions,
+    "Ticketportaal tickets as Sessions (description, comments with author, role and internal flag, resolution; "
+    "category, dynamic fields and CIs in attributes).",
 )
-def ticketportaal_sessions(
-    context: dg.AssetExecutionContext, ticketportaal: Ticketportaal, session_store: SessionStore
-) -> dg.MaterializeResult:
-    started = time.perf_counter()
-    invalid: list[str] = []
-    for day in context.partition_keys:
-        records = read_jsonl(ticketportaal.tickets_dir / f"{day}.jsonl")
-        sessions, failures = sessions_from_records(
-            records, day, ticket_session, lambda r: f"ticket/{r.get('ticket_id')}"
-        )
-        quarantine = Path(ticketportaal.quarantine_dir) / f"sessions-{day}.jsonl"
-        invalid += write_session_day(context, session_store, SOURCE, day, sessions, failures, quarantine)
-    return sessions_result(context, started, invalid)
 
 
 class PickupConfig(dg.Config):
@@ -215,4 +193,4 @@ ticketportaal_cis = _pickup_asset(
     lambda c: {k: c[k] for k in ("ci_number", "name", "type", "brand", "model", "status", "department")},
 )
 
-ticketportaal_assets = [ticketportaal_tickets_raw, ticketportaal_sessions, ticketportaal_kb, ticketportaal_cis]
+ticketportaal_assets = [ticketportaal_tickets_raw, *ticketportaal_sessions, ticketportaal_kb, ticketportaal_cis]

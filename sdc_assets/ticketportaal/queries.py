@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from sdc_assets.partitions import local_day
 from sdc_assets.ticketportaal.fingerprints import fingerprint, ticket_signature
 from sdc_assets.ticketportaal.installation import Installation
 from sdc_resources.ticketportaal_schema import (
@@ -297,7 +298,7 @@ def day_fingerprints(
     for ticket_id, created_at, updated_at in connection.execute(
         sa.select(tickets.c.ticket_id, tickets.c.created_at, tickets.c.updated_at).where(created)
     ):
-        day = json_utc(created_at).astimezone(tz).date().isoformat()
+        day = local_day(json_utc(created_at), tz)
         mine = children.get(ticket_id, {})
         signature = ticket_signature(
             ticket_id, json_value(updated_at), mine.get("comments", []), mine.get("fields", []), mine.get("cis", [])
@@ -310,6 +311,6 @@ def ticket_created_days(connection: sa.Connection, zone: str) -> set[str]:
     """Every local day on which a ticket was created."""
     tz = ZoneInfo(zone)
     return {
-        moment.replace(tzinfo=UTC).astimezone(tz).date().isoformat()
+        local_day(moment.replace(tzinfo=UTC), tz)
         for moment in connection.execute(sa.select(tickets.c.created_at)).scalars()
     }

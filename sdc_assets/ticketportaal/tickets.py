@@ -1,8 +1,8 @@
 """Ticketportaal tickets as Sessions: pure functions over the records ``queries.fetch_tickets`` returns."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from sdc_assets.partitions import local_day
 from sdc_assets.sessions.model import (
     AuthorRole,
     SegmentKind,
@@ -25,7 +25,7 @@ def utc(value: str | None) -> datetime | None:
 
 def creation_day(record: dict, zone: str) -> str:
     """The local day (the partition) on which the ticket was created."""
-    return utc(record["created_at"]).astimezone(ZoneInfo(zone)).date().isoformat()
+    return local_day(utc(record["created_at"]), zone)
 
 
 def _role(person: dict | None) -> AuthorRole:

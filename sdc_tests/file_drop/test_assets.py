@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from sdc_assets.file_drop.assets import file_drop_assets
+from sdc_assets.file_drop.assets import assets_by_source
 from sdc_assets.partitions import days_between, partition_range_tags
 from sdc_assets.sessions.model import Session
 
@@ -14,7 +14,7 @@ from ..conftest import copy_demo, drop
 
 
 def _assets(source: str) -> list[dg.AssetsDefinition]:
-    return [a for a in file_drop_assets if a.key.path[0].startswith(f"{source}_")]
+    return assets_by_source[source]
 
 
 def _materialize(source: str, resources: dict, first: str, last: str | None = None) -> dg.ExecuteInProcessResult:

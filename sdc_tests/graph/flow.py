@@ -23,7 +23,7 @@ from sdc_resources.syncro import Syncro
 
 DAYS = ("2025-03-10", "2025-03-12")
 REFERENCE = [ticketportaal_kb, ticketportaal_cis, reference_collections]
-DAILY = [ticketportaal_tickets_raw, ticketportaal_sessions, *enrichment_assets, *daily_index_assets, *graph_assets]
+DAILY = [ticketportaal_tickets_raw, *ticketportaal_sessions, *enrichment_assets, *daily_index_assets, *graph_assets]
 
 
 def graph_resources(index_resources: dict, ticketportaal, graph_store) -> dict:

@@ -3,7 +3,7 @@
 import dagster as dg
 import pytest
 
-from sdc_assets.file_drop.assets import file_drop_assets
+from sdc_assets.file_drop.assets import assets_by_source
 from sdc_assets.index.assets import chroma_collections, chunks, embeddings
 from sdc_assets.index.chunk_table import CHUNK_SCHEMA
 from sdc_assets.partitions import partition_range_tags
@@ -11,7 +11,7 @@ from sdc_assets.sessions.model import Session
 
 from ..conftest import copy_demo
 
-NOTES = [a for a in file_drop_assets if a.key.path[0].startswith("notes_")]
+NOTES = assets_by_source["notes"]
 INDEX = [chunks, embeddings, chroma_collections]
 
 

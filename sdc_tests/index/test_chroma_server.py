@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from sdc_assets.file_drop.assets import file_drop_assets
+from sdc_assets.file_drop.assets import assets_by_source
 from sdc_assets.index.assets import chroma_collections, chunks, embeddings
 from sdc_assets.partitions import partition_range_tags
 from sdc_resources.vector_store import VectorStore
@@ -18,7 +18,7 @@ from sdc_resources.vector_store import VectorStore
 from ..conftest import copy_demo
 from ..processes import answers, free_port, poll_until
 
-NOTES = [a for a in file_drop_assets if a.key.path[0].startswith("notes_")]
+NOTES = assets_by_source["notes"]
 
 
 @pytest.fixture

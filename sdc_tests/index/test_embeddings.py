@@ -4,7 +4,7 @@ import dagster as dg
 import numpy as np
 import pytest
 
-from sdc_assets.file_drop.assets import file_drop_assets
+from sdc_assets.file_drop.assets import assets_by_source
 from sdc_assets.index.assets import chunks, embeddings
 from sdc_assets.index.chunk_table import CHUNK_SCHEMA
 from sdc_assets.partitions import partition_range_tags
@@ -13,7 +13,7 @@ from sdc_resources import embedder as embedder_module
 
 from ..conftest import copy_demo
 
-NOTES = [a for a in file_drop_assets if a.key.path[0].startswith("notes_")]
+NOTES = assets_by_source["notes"]
 
 
 def _run(assets, resources, first="2025-03-09", last="2025-03-15") -> dict[str, dict]:
@@ -26,7 +26,7 @@ def _run(assets, resources, first="2025-03-09", last="2025-03-15") -> dict[str, 
             for e in result.asset_materializations_for_node(name)
         }
         for name in ("chunks", "embeddings")
-        if any(a.key.path[0] == name for a in assets)
+        if any(dg.AssetKey(name) in a.keys for a in assets)
     }
 
 

@@ -26,7 +26,7 @@ def run(assets, resources, instance, days=DAYS, **kwargs):
 def test_tickets_become_sessions_with_every_comment(syncro, session_store, fake_syncro):
     resources = {"syncro": syncro, "session_store": session_store}
     with dg.instance_for_test() as instance:
-        assert run([syncro_tickets_raw, syncro_sessions], resources, instance).success
+        assert run([syncro_tickets_raw, *syncro_sessions], resources, instance).success
 
     by_day = {day: session_store.read_partition("syncro", day) for day in ("2025-03-10", "2025-03-11", "2025-03-12")}
     assert {d: sorted(s.meta.source_ref for s in v) for d, v in by_day.items()} == {
@@ -59,8 +59,8 @@ def test_tickets_become_sessions_with_every_comment(syncro, session_store, fake_
 def test_a_rerun_rewrites_nothing_and_a_deleted_ticket_leaves(syncro, session_store, fake_syncro):
     resources = {"syncro": syncro, "session_store": session_store}
     with dg.instance_for_test() as instance:
-        run([syncro_tickets_raw, syncro_sessions], resources, instance)
-        again = run([syncro_tickets_raw, syncro_sessions], resources, instance)
+        run([syncro_tickets_raw, *syncro_sessions], resources, instance)
+        again = run([syncro_tickets_raw, *syncro_sessions], resources, instance)
         written = [
             m.metadata["written"].value
             for m in again.asset_materializations_for_node("syncro_sessions")
@@ -68,7 +68,7 @@ def test_a_rerun_rewrites_nothing_and_a_deleted_ticket_leaves(syncro, session_st
         ]
         assert written and not any(written)
         fake_syncro.world["tickets"] = [t for t in fake_syncro.world["tickets"] if t["id"] != 5002]
-        run([syncro_tickets_raw, syncro_sessions], resources, instance)
+        run([syncro_tickets_raw, *syncro_sessions], resources, instance)
     assert [s.meta.source_ref for s in session_store.read_partition("syncro", "2025-03-10")] == ["ticket/5001"]
 
 
@@ -135,7 +135,7 @@ def test_ticket_sessions_land_in_the_tickets_collection(syncro, index_resources)
     resources = {**index_resources, "syncro": syncro, "llm": LLM(provider="none")}
     with dg.instance_for_test() as instance:
         assert run(
-            [syncro_tickets_raw, syncro_sessions, *enrichment_assets, *daily_index_assets], resources, instance
+            [syncro_tickets_raw, *syncro_sessions, *enrichment_assets, *daily_index_assets], resources, instance
         ).success
     tickets = index_resources["vector_store"].collection("tickets")
     stored = tickets.get(include=["metadatas"])["metadatas"]

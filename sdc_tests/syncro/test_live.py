@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sdc_assets.enrichment.assets import enrichment_assets
 from sdc_assets.graph.assets import graph_assets
 from sdc_assets.index.assets import daily_index_assets
-from sdc_assets.partitions import partition_range_tags
+from sdc_assets.partitions import daily_partitions, partition_range_tags
 from sdc_assets.syncro.assets import fetch_tickets, syncro_sessions, syncro_tickets_raw
 from sdc_assets.syncro.reconcile import syncro_reconcile_schedule
 from sdc_resources.entity_model import EntityModel
@@ -135,7 +135,9 @@ def test_two_steps_and_a_sensor_tick_together_stay_within_the_limit(tmp_path, li
         client.customers(), client.contacts(), client.customer_assets()
 
     def step_tickets():
-        fetch_tickets(syncro.client(pacer()), list(recent_days()), syncro.zone, lambda _: None)
+        days = list(recent_days())
+        start = daily_partitions.time_window_for_partition_key(days[0]).start
+        fetch_tickets(syncro.client(pacer()), days, start, syncro.zone, lambda _: None)
 
     def sensor_tick():
         with contextlib.suppress(SyncroError, PacerBusy):  # a busy window skips the tick; the next one tries again
@@ -178,7 +180,7 @@ def test_a_ticket_deleted_in_syncro_leaves_sessions_index_and_graph(tmp_path, li
         "ticketportaal": Ticketportaal(sqlite_path=None, raw_dir=str(data / "raw" / "ticketportaal")),
     }
     days = recent_days()
-    assets = [syncro_tickets_raw, syncro_sessions, *enrichment_assets, *daily_index_assets, *graph_assets]
+    assets = [syncro_tickets_raw, *syncro_sessions, *enrichment_assets, *daily_index_assets, *graph_assets]
     with dg.instance_for_test() as instance:
         assert dg.materialize(
             assets, resources=resources, instance=instance, tags=partition_range_tags(days[0], days[-1])

@@ -19,7 +19,7 @@ from sdc_resources.ticketportaal import NOT_CONFIGURED, Ticketportaal
 from sdc_resources.ticketportaal_schema import configuration_items, knowledge_base, tickets
 
 DAYS = ("2025-03-10", "2025-03-12")
-TICKET_ASSETS = [ticketportaal_tickets_raw, ticketportaal_sessions]
+TICKET_ASSETS = [ticketportaal_tickets_raw, *ticketportaal_sessions]
 
 
 def run(assets, resources, instance, days=DAYS, **kwargs):

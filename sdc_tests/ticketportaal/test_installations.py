@@ -17,14 +17,13 @@ from sdc_assets.ticketportaal.assets import (
     ticketportaal_kb,
     ticketportaal_sessions,
     ticketportaal_tickets_raw,
-    window,
 )
 from sdc_assets.ticketportaal.installation import Installation
 from sdc_assets.ticketportaal.queries import fetch_tickets
 from sdc_resources.ticketportaal import Ticketportaal
 from sdc_resources.ticketportaal_schema import TABLE_ORDER
 from sdc_tests.mariadb import MARIADB, scratch_database
-from sdc_tests.ticketportaal.world import world
+from sdc_tests.ticketportaal.world import window, world
 
 SCHEMAS = Path(__file__).parent / "schemas"
 REPOSITORY = ["repository/schema.sql", "repository/ci_change_schema.sql"]
@@ -101,7 +100,7 @@ def _sessions(portal: Ticketportaal, data_dir: Path, variant: str):
     store = SessionStore(root=str(data_dir / variant / "sessions"))
     with dg.instance_for_test() as instance:
         result = dg.materialize(
-            [ticketportaal_tickets_raw, ticketportaal_sessions],
+            [ticketportaal_tickets_raw, *ticketportaal_sessions],
             resources={"ticketportaal": portal, "session_store": store},
             instance=instance,
             tags=partition_range_tags(*DAYS),

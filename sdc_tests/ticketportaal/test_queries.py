@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from sdc_assets.ticketportaal.assets import window
 from sdc_assets.ticketportaal.installation import Installation
 from sdc_assets.ticketportaal.queries import changed_tickets, fetch_cis, fetch_kb, fetch_tickets
 from sdc_resources.sql_database import SqlDatabase, statement_counter
@@ -20,6 +19,7 @@ from sdc_resources.ticketportaal_schema import (
     users,
 )
 from sdc_tests.mariadb import MARIADB
+from sdc_tests.ticketportaal.world import window
 
 ALL = (datetime(2020, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC))
 

@@ -4,10 +4,18 @@ tickets about the same printer, resolutions that match an article)."""
 
 from datetime import date, datetime, timedelta
 
+from sdc_assets.partitions import daily_partitions
+
 PRINTER_TEXT = (
     "De printer PRN-FIN-01 op de afdeling Financiën drukt niet meer af. Afdruktaken blijven in de wachtrij "
     "staan en de printer geeft geen foutmelding."
 )
+
+
+def window(days: list[str]) -> tuple[datetime, datetime]:
+    """What a run of ``days`` reads: its partitions' time window, the first day's start to the last one's end."""
+    first, last = (daily_partitions.time_window_for_partition_key(day) for day in (min(days), max(days)))
+    return first.start, last.end
 
 
 def at(text: str) -> datetime:

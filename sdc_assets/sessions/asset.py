@@ -1,0 +1,77 @@
+"""The sessions asset every source has: a day of the source's stored records in, a day of Session files out,
+and its blocking check ``sessions_valid``, which can also be run alone."""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from sdc_assets.partitions import DAILY, daily_partitions
+from sdc_assets.sessions.model import Session
+from sdc_assets.sessions.store import SessionStore
+from sdc_assets.sessions.writing import invalid_files, write_session_day
+
+SESSIONS_CHECK = "sessions_valid"
+
+
+@dataclass(frozen=True)
+class DaySessions:
+    """A source's sessions of one day, the records that could not become one (with their reasons), and the
+    file those are quarantined to."""
+
+    sessions: list[Session]
+    failures: list[dict]
+    quarantine: Path
+
+
+def sessions_assets(
+    source: str,
+    upstream: str,
+    resource: str,
+    read_day: Callable[[Any, str], DaySessions],
+    description: str,
+) -> list[dg.AssetsDefinition | dg.AssetChecksDefinition]:
+    """``<source>_sessions`` and its check: ``read_day(<resource>, day)`` builds a day from what ``upstream``
+    stored; the asset writes it by difference (unchanged files stay, vanished sessions go)."""
+    name = f"{source}_sessions"
+
+    @dg.asset(
+        name=name,
+        group_name="sessions",
+        deps=[upstream],
+        kinds={"pydantic", "json"},
+        required_resource_keys={resource, "session_store"},
+        description=f"{description} One JSON file per session under data/sessions/{source}/<day>/, status "
+        "needs_linking. Unchanged sessions are not rewritten; sessions the source no longer yields for the day "
+        "are removed.",
+        **DAILY,
+    )
+    def sessions(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        started = time.perf_counter()
+        store, origin = context.resources.session_store, getattr(context.resources, resource)
+        for day in context.partition_keys:
+            built = read_day(origin, day)
+            write_session_day(context, store, source, day, built.sessions, built.failures, built.quarantine)
+        return dg.MaterializeResult(
+            metadata={"days_in_run": len(context.partition_keys), "seconds": round(time.perf_counter() - started, 3)}
+        )
+
+    @dg.asset_check(
+        asset=name,
+        name=SESSIONS_CHECK,
+        partitions_def=daily_partitions,
+        blocking=True,
+        description="Every stored session file of the days reads back as a valid Session named by its id; "
+        "a failure stops the run before linking reads them.",
+    )
+    def valid(context: dg.AssetCheckExecutionContext, session_store: SessionStore) -> dg.AssetCheckResult:
+        invalid = [problem for day in context.partition_keys for problem in invalid_files(session_store, source, day)]
+        return dg.AssetCheckResult(
+            passed=not invalid,
+            metadata={"invalid_files": dg.MetadataValue.json(invalid[:50]), "days": len(context.partition_keys)},
+        )
+
+    return [sessions, valid]
