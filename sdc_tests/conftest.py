@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from dagster._core.storage.defs_state.base import set_defs_state_storage
 
 from sdc_assets.sessions.store import SessionStore
 from sdc_resources.file_drop import FileDrop
@@ -16,6 +17,16 @@ from sdc_tests.ticketportaal.world import world
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "data" / "demo"
+
+
+@pytest.fixture(autouse=True)
+def _no_inherited_defs_state_storage():
+    """Each test starts without a current defs-state storage. Dagster keeps the newest instance's in a context
+    variable; an instance a test leaves to the garbage collector (the ephemeral ones ``build_sensor_context``
+    and ``materialize`` make without an instance) leaves it pointing at nothing, and a later test's
+    ``Definitions`` load fails with "undefined DagsterInstance weakref"."""
+    with set_defs_state_storage(None):
+        yield
 
 
 @pytest.fixture

@@ -135,3 +135,14 @@ def test_a_changed_or_removed_file_takes_its_sessions_along(tmp_path, monkeypatc
     (inbox / "EXPORT.JSON").unlink()
     ingest()
     assert not sessions.exists() or not list(sessions.iterdir())
+
+
+def test_a_quarantined_syncro_record_is_named_by_endpoint_id_and_field():
+    from sdc_assets.cli.summary import entry_line
+    from sdc_assets.syncro.records import Problem
+
+    problem = Problem("/tickets", "4711", "created_at", "Invalid isoformat string: 'yesterday-ish'", True)
+    assert entry_line(problem.as_dict()) == (
+        "/tickets id 4711 field created_at: Invalid isoformat string: 'yesterday-ish'"
+    )
+    assert entry_line({"file": "a.csv", "location": "line 3", "reason": "bad"}) == "a.csv line 3: bad"

@@ -46,7 +46,11 @@ def quarantine_entries(paths: list[Path]) -> list[dict]:
 
 
 def entry_line(entry: dict) -> str:
-    where = f"{entry.get('file', entry.get('session_key', ''))} {entry.get('location', '')}".strip()
+    """One quarantined record: where it was (file and line, session, or Syncro endpoint, id and field), why."""
+    if "endpoint" in entry:  # a Syncro problem
+        where = f"{entry['endpoint']} id {entry.get('id') or '?'} field {entry.get('field') or '?'}"
+    else:
+        where = f"{entry.get('file', entry.get('session_key', ''))} {entry.get('location', '')}".strip()
     return f"{where}: {' '.join(str(entry.get('reason', '')).split())[:160]}"
 
 

@@ -24,6 +24,7 @@ _LONE_SURROGATE = re.compile(
 )
 BINARY_SHARE = 0.1  # more control bytes than this in the file's start: not a text export
 _CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\x0c\x1b")
+_INVALID_RUN = re.compile("\ufffd+")
 
 
 @dataclass(frozen=True)
@@ -62,14 +63,14 @@ def detect_encoding(stream: BinaryIO, file: str) -> str:
         return utf16
     if head and len(head) - len(head.translate(None, _CONTROL)) > BINARY_SHARE * len(head):
         raise SourceParseError(file, "line 1", "binary data (control bytes throughout), not a text export")
-    good = bad = 0  # bytes of valid UTF-8 sequences beyond ASCII, and bytes that are not UTF-8
+    good = bad = 0  # characters beyond ASCII decoded as UTF-8, and runs of bytes that are not UTF-8
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     while chunk := stream.read(SNIFF_BYTES):
         if chunk.isascii():
             continue
         text = decoder.decode(chunk)
-        good += len(chunk) - len(text)  # a multi-byte character is one character of several bytes
-        bad += text.count("\ufffd")
+        bad += len(_INVALID_RUN.findall(text))  # one broken character of several bytes counts once
+        good += sum(1 for c in text if c > "\x7f") - text.count("\ufffd")
     stream.seek(0)
     return "utf-8" if good >= bad else "cp1252"
 

@@ -162,13 +162,21 @@ def test_encodings_and_line_ends_read_the_same(encode):
     assert any("HP M404 Error" in (r.payload.get("data") or "") for r in records)
 
 
-def test_one_line_with_bad_bytes_keeps_the_file_utf8():
-    data = EVENTS.replace("Kees", "Kéés").encode()
+@pytest.mark.parametrize(
+    ("kees", "broken"),
+    [
+        ("Kéés", b"Spo\xefler"),  # one invalid byte
+        ("Kées", b"Spo\xed\xa0\x80ler"),  # a UTF-8-encoded surrogate: three bytes that are not UTF-8
+        ("Kées", b"Spo\xff\xfe\xfd\xfcler"),  # more bad bytes than good multi-byte characters
+    ],
+)
+def test_one_line_with_bad_bytes_keeps_the_file_utf8(kees, broken):
+    data = EVENTS.replace("Kees", kees).encode()
     lines = data.split(b"\r\n")
-    lines[5] = lines[5].replace(b"Spooler", b"Spo\xefler")  # one invalid byte in the AddedNote row
+    lines[5] = lines[5].replace(b"Spooler", broken)  # in the AddedNote row
     records, rejects = parse_bytes(screenconnect.parse, b"\r\n".join(lines))
     assert [(r.location, "not UTF-8" in r.reason) for r in rejects] == [("line 6", True)]
-    assert any(r.payload.get("participant") == "Kéés" for r in records)  # not re-read as Windows-1252
+    assert any(r.payload.get("participant") == kees for r in records)  # not re-read as Windows-1252
 
 
 def test_a_field_opened_and_never_closed_does_not_swallow_the_rows_after_it():
