@@ -11,17 +11,16 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
-import sqlalchemy as sa
 
 from sdc_assets.graph.build import (
     Graph,
     day_graph,
     is_resolved,
     ner_texts,
-    portal_ticket,
     reference_graph,
     session_node_id,
 )
+from sdc_assets.graph.checks import graph_checks
 from sdc_assets.graph.entities import RULER, Entity, KnownName, extract, known_names, known_names_fingerprint
 from sdc_assets.graph.kb_references import Articles
 from sdc_assets.graph.similarity import description_vectors, kb_vectors, resolved_by, similar_edges
@@ -36,7 +35,7 @@ from sdc_assets.ticketportaal.installation import Installation
 from sdc_assets.ticketportaal.queries import fetch_reference
 from sdc_resources.atomic import write_atomic_with
 from sdc_resources.entity_model import EntityModel
-from sdc_resources.graph_store import GraphStore, Node, graph_edges
+from sdc_resources.graph_store import GraphStore, Node
 from sdc_resources.index_store import IndexStore
 from sdc_resources.jsonl import read_jsonl
 from sdc_resources.redact import redact
@@ -116,37 +115,6 @@ def kb_articles(ticketportaal: Ticketportaal) -> list[dict]:
     return read_jsonl(Path(ticketportaal.raw_dir) / "ticketportaal_kb.jsonl")
 
 
-def _completeness(connection, records: list[dict]) -> dict:
-    """Portal tickets of the run without their CREATED_BY edge, and ticket_ci_relations without AFFECTS 1.0."""
-    ids = [f"ticket_{r['ticket_id']}" for r in records]
-    present = set()
-    for start in range(0, len(ids), 500):
-        present |= {
-            (row.source_id, row.target_id, row.edge_type, float(row.confidence))
-            for row in connection.execute(
-                sa.select(
-                    graph_edges.c.source_id, graph_edges.c.target_id, graph_edges.c.edge_type, graph_edges.c.confidence
-                )
-                .where(graph_edges.c.source_id.in_(ids[start : start + 500]))
-                .where(graph_edges.c.edge_type.in_(["CREATED_BY", "AFFECTS"]))
-            )
-        }
-    created = {(s, t) for s, t, kind, _ in present if kind == "CREATED_BY"}
-    affects = {(s, t) for s, t, kind, c in present if kind == "AFFECTS" and c == 1.0}
-    missing_created = [
-        f"ticket_{r['ticket_id']}"
-        for r in records
-        if (f"ticket_{r['ticket_id']}", f"user_{r['user_id']}") not in created
-    ]
-    missing_affects = [
-        f"ticket_{r['ticket_id']}->ci_{ci['ci_id']}"
-        for r in records
-        for ci in r.get("configuration_items") or []
-        if (f"ticket_{r['ticket_id']}", f"ci_{ci['ci_id']}") not in affects
-    ]
-    return {"missing_created_by": missing_created[:50], "missing_affects": missing_affects[:50]}
-
-
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -170,19 +138,6 @@ def _completeness(connection, records: list[dict]) -> dict:
             deps=["graph_nodes"],
             description="Edges of the knowledge graph with confidence and how each was derived: CREATED_BY, "
             "ASSIGNED_TO, BELONGS_TO, AFFECTS, MENTIONS, RESOLVED_BY, SIMILAR_TO (table graph_edges).",
-        ),
-    ],
-    check_specs=[
-        dg.AssetCheckSpec(
-            "ticket_edges_complete",
-            asset="graph_edges",
-            description="Every portal ticket has its CREATED_BY edge and every ticket_ci_relations row its "
-            "AFFECTS edge (confidence 1.0).",
-        ),
-        dg.AssetCheckSpec(
-            "edges_have_both_nodes",
-            asset="graph_edges",
-            description="No edge of the graph (SDC's or the portal's own) points at a node that does not exist.",
         ),
     ],
     pool=GRAPH_POOL,
@@ -212,14 +167,13 @@ def knowledge_graph(
         pipeline.add_pipe(RULER, before="ner").set_names(names, pipeline)
         return pipeline
 
-    nodes, edges, shared, records = {}, {}, {}, []
+    nodes, edges, shared = {}, {}, {}
     per_day, extracted, run_tickets = {}, 0, set()
     kb, articles = kb_vectors(index_store, REFERENCE), Articles.of(kb_articles(ticketportaal))
     for day in days:
         sessions = session_store.read_day(day)
         path = ticketportaal.tickets_dir / f"{day}.jsonl"
         portal = {f"ticket/{r['ticket_id']}": r for r in read_jsonl(path)}
-        records += [portal[s.meta.source_ref] for s in sessions if portal_ticket(s) and s.meta.source_ref in portal]
         mark = time.perf_counter()
         cache = Path(graph_store.cache_dir) / f"{day}.parquet"
         entities, done = _entities_for_day(sessions, cache, nlp, entity_model.model, names, entity_model.batch_size)
@@ -259,11 +213,10 @@ def knowledge_graph(
         node_counts = graph_store.sync_nodes(connection, scopes, nodes, known=shared)
         edge_counts = graph_store.sync_edges(connection, scopes, edges)
         orphans = graph_store.remove_orphans(connection)
-        missing = _completeness(connection, records) | {"dangling_edges": graph_store.dangling_edges(connection)}
-        return added, node_counts, edge_counts, orphans, missing
+        return added, node_counts, edge_counts, orphans
 
     mark = time.perf_counter()
-    added, node_counts, edge_counts, orphans, missing = graph_store.run(write, "graph write")
+    added, node_counts, edge_counts, orphans = graph_store.run(write, "graph write")
     timings["write"] = time.perf_counter() - mark
     for day, (count, graph, entity_count) in per_day.items():
         context.add_asset_metadata(
@@ -290,10 +243,6 @@ def knowledge_graph(
         "seconds": seconds,
         **{f"seconds_{k}": round(v, 3) for k, v in timings.items()},
     }
-    complete = not missing["missing_created_by"] and not missing["missing_affects"]
-    for problem, found in missing.items():
-        if found:
-            context.log.error(f"graph: {problem}: {found[:10]}")
     context.log.info(
         f"graph: nodes {node_counts}, edges {edge_counts}, {added} shared nodes added, {orphans} orphans removed"
     )
@@ -325,27 +274,9 @@ def knowledge_graph(
             "updated": edge_counts.updated,
             "deleted": edge_counts.deleted,
             "rows_changed": node_counts.changed + edge_counts.changed + added + orphans,
-            "portal_tickets": len(records),
-            "errors": sum(len(found) for found in missing.values()),
             "preview": dg.MetadataValue.md(markdown_table(preview)),
         },
-        check_results=[
-            dg.AssetCheckResult(
-                check_name="ticket_edges_complete",
-                asset_key="graph_edges",
-                passed=complete,
-                severity=dg.AssetCheckSeverity.ERROR,
-                metadata={k: dg.MetadataValue.json(missing[k]) for k in ("missing_created_by", "missing_affects")},
-            ),
-            dg.AssetCheckResult(
-                check_name="edges_have_both_nodes",
-                asset_key="graph_edges",
-                passed=not missing["dangling_edges"],
-                severity=dg.AssetCheckSeverity.ERROR,
-                metadata={"dangling_edges": dg.MetadataValue.json(missing["dangling_edges"])},
-            ),
-        ],
     )
 
 
-graph_assets = [knowledge_graph]
+graph_assets = [knowledge_graph, *graph_checks]

@@ -67,7 +67,9 @@ def test_the_portal_becomes_nodes_and_edges_with_confidences(index_resources, ti
 
     summary = run_metadata(result, "graph_edges")
     assert summary["edges_CREATED_BY"] == 7 and summary["edges_SIMILAR_TO"] == 2
-    assert summary["portal_tickets"] == 5
+    (complete,) = [c for c in result.get_asset_check_evaluations() if c.check_name == "ticket_edges_complete"]
+    assert complete.passed
+    assert complete.metadata["portal_tickets"].value == 5
     assert run_metadata(result, "graph_nodes")["sessions_read_by_ner"] == 5
 
 
@@ -191,10 +193,18 @@ def test_the_graph_checks_fail_when_the_graph_is_broken(index_resources, ticketp
                     graph_edges.c.source_id == "ticket_5", graph_edges.c.edge_type == "CREATED_BY"
                 )
             )
-        result = dg.materialize(
-            DAILY[-1:], resources=resources, instance=instance, tags=partition_range_tags("2025-03-10", "2025-03-10")
+        job = dg.Definitions(assets=DAILY, resources=resources).resolve_implicit_global_asset_job_def()
+        checks_alone = job.get_subset(
+            asset_selection=set(),
+            asset_check_selection={
+                dg.AssetCheckKey(dg.AssetKey("graph_edges"), name)
+                for name in ("ticket_edges_complete", "edges_have_both_nodes")
+            },
         )
+        result = checks_alone.execute_in_process(instance=instance, partition_key="2025-03-12", raise_on_error=False)
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert not checks["ticket_edges_complete"].passed
+    assert checks["ticket_edges_complete"].metadata["missing_created_by"].value == ["ticket_5"]
     assert not checks["edges_have_both_nodes"].passed
     assert "ticket_1 -RESOLVED_BY-> solution_77" in checks["edges_have_both_nodes"].metadata["dangling_edges"].value
     assert checks["edges_have_both_nodes"].severity == dg.AssetCheckSeverity.ERROR
