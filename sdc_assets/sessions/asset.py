@@ -26,6 +26,24 @@ class DaySessions:
     failures: list[dict]
     quarantine: Path
 
+    @classmethod
+    def of_records(
+        cls,
+        records: list[dict],
+        day: str,
+        build: Callable[[dict, str], Session],
+        key: Callable[[dict], str],
+        quarantine: Path,
+    ) -> "DaySessions":
+        """A Session per source record; a record that cannot become one is a failure with ``key`` and the reason."""
+        sessions, failures = [], []
+        for record in records:
+            try:
+                sessions.append(build(record, day))
+            except Exception as exc:  # one record that cannot become a session never fails its day
+                failures.append({"session_key": key(record), "reason": f"{type(exc).__name__}: {exc}"})
+        return cls(sessions, failures, quarantine)
+
 
 def sessions_assets(
     source: str,

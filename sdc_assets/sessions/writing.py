@@ -1,7 +1,6 @@
 """Writing a day of sessions from any source: store, quarantine, metadata and the validity check."""
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -45,19 +44,6 @@ def write_session_day(
         context.log.info(
             f"{source} {day}: {len(sessions)} sessions ({len(result.written)} written, {len(result.removed)} removed)"
         )
-
-
-def sessions_from_records(
-    records: list[dict], day: str, build: Callable[[dict, str], Session], key: Callable[[dict], str]
-) -> tuple[list[Session], list[dict]]:
-    """A Session per source record, and the records that could not become one, with ``key`` and the reason."""
-    sessions, failures = [], []
-    for record in records:
-        try:
-            sessions.append(build(record, day))
-        except Exception as exc:  # one record that cannot become a session never fails its day
-            failures.append({"session_key": key(record), "reason": f"{type(exc).__name__}: {exc}"})
-    return sessions, failures
 
 
 def quarantine_check_spec(asset: str) -> dg.AssetCheckSpec:

@@ -18,7 +18,6 @@ from sdc_assets.sessions.writing import (
     quarantine_check,
     quarantine_check_spec,
     quarantine_failures,
-    sessions_from_records,
 )
 from sdc_assets.syncro.customers import customer_cache_table
 from sdc_assets.syncro.records import Problem, clean_comment, clean_listing, clean_ticket
@@ -148,8 +147,8 @@ def syncro_tickets_raw(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.
 def _day_sessions(syncro: Syncro, day: str) -> DaySessions:
     records = read_jsonl(Path(syncro.raw_dir) / "tickets" / f"{day}.jsonl")
     build = functools.partial(ticket_session, zone=syncro.zone)
-    sessions, failures = sessions_from_records(records, day, build, lambda t: f"ticket/{t.get('id')}")
-    return DaySessions(sessions, failures, Path(syncro.quarantine_dir) / f"sessions-{day}.jsonl")
+    quarantine = Path(syncro.quarantine_dir) / f"sessions-{day}.jsonl"
+    return DaySessions.of_records(records, day, build, lambda t: f"ticket/{t.get('id')}", quarantine)
 
 
 syncro_sessions = sessions_assets(

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sdc_assets.metadata import markdown_table
 from sdc_assets.partitions import DAILY, TIMEZONE
 from sdc_assets.sessions.asset import DaySessions, sessions_assets
-from sdc_assets.sessions.writing import PREVIEW_ROWS, sessions_from_records
+from sdc_assets.sessions.writing import PREVIEW_ROWS
 from sdc_assets.ticketportaal.html_text import html_to_text
 from sdc_assets.ticketportaal.installation import Installation
 from sdc_assets.ticketportaal.queries import fetch_cis, fetch_kb, fetch_tickets
@@ -94,8 +94,8 @@ def ticketportaal_tickets_raw(context: dg.AssetExecutionContext, ticketportaal: 
 
 def _day_sessions(ticketportaal: Ticketportaal, day: str) -> DaySessions:
     records = read_jsonl(ticketportaal.tickets_dir / f"{day}.jsonl")
-    sessions, failures = sessions_from_records(records, day, ticket_session, lambda r: f"ticket/{r.get('ticket_id')}")
-    return DaySessions(sessions, failures, Path(ticketportaal.quarantine_dir) / f"sessions-{day}.jsonl")
+    quarantine = Path(ticketportaal.quarantine_dir) / f"sessions-{day}.jsonl"
+    return DaySessions.of_records(records, day, ticket_session, lambda r: f"ticket/{r.get('ticket_id')}", quarantine)
 
 
 ticketportaal_sessions = sessions_assets(
