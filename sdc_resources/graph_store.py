@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.dialects import mysql, sqlite
 
+from sdc_resources.batches import batches
 from sdc_resources.data_dir import default_data_path
 from sdc_resources.sql_database import SqlDatabase, database_from_env
 
@@ -87,6 +88,20 @@ class SyncCounts:
     @property
     def changed(self) -> int:
         return self.inserted + self.updated + self.deleted
+
+
+@dataclass
+class GraphSync:
+    """What writing a run's graph changed."""
+
+    nodes: SyncCounts
+    edges: SyncCounts
+    shared_added: int
+    orphans_removed: int
+
+    @property
+    def changed(self) -> int:
+        return self.nodes.changed + self.edges.changed + self.shared_added + self.orphans_removed
 
 
 def confidence(value: float) -> Decimal:
@@ -162,8 +177,7 @@ class GraphStore(SqlDatabase):
 
         def keep(connection: sa.Connection, ids: list[str]) -> set[str]:
             linked = set()
-            for start in range(0, len(ids), BATCH):
-                part = ids[start : start + BATCH]
+            for part in batches(ids, BATCH):
                 for column in (graph_edges.c.source_id, graph_edges.c.target_id):
                     linked |= set(connection.execute(sa.select(column).where(column.in_(part)).distinct()).scalars())
             for node_id in linked:
@@ -179,9 +193,9 @@ class GraphStore(SqlDatabase):
         """The nodes with an edge of ``edge_type`` to any of ``targets``."""
         found: set[str] = set()
         ids = sorted(targets)
-        for start in range(0, len(ids), BATCH):
+        for part in batches(ids, BATCH):
             query = sa.select(graph_edges.c.source_id).where(
-                graph_edges.c.edge_type == edge_type, graph_edges.c.target_id.in_(ids[start : start + BATCH])
+                graph_edges.c.edge_type == edge_type, graph_edges.c.target_id.in_(part)
             )
             found |= set(connection.execute(query).scalars())
         return found
@@ -205,8 +219,7 @@ class GraphStore(SqlDatabase):
         """Insert shared nodes that do not exist yet (any scope); existing ones are left as they are."""
         present = set()
         ids = [n.node_id for n in nodes]
-        for start in range(0, len(ids), BATCH):
-            part = ids[start : start + BATCH]
+        for part in batches(ids, BATCH):
             present |= set(
                 connection.execute(sa.select(graph_nodes.c.node_id).where(graph_nodes.c.node_id.in_(part))).scalars()
             )
@@ -281,10 +294,25 @@ class GraphStore(SqlDatabase):
         if keep is not None and gone:
             kept = keep(connection, gone)
             gone = [g for g in gone if g not in kept]
-        for start in range(0, len(gone), BATCH):
-            connection.execute(sa.delete(table).where(primary.in_(gone[start : start + BATCH])))
+        for part in batches(gone, BATCH):
+            connection.execute(sa.delete(table).where(primary.in_(part)))
         counts.deleted = len(gone)
         return counts
+
+    def sync_graph(
+        self,
+        connection: sa.Connection,
+        scopes: list[str],
+        nodes: dict[str, tuple[str, Node]],
+        edges: dict[tuple, tuple[str, Edge]],
+        shared: dict[str, Node],
+    ) -> GraphSync:
+        """Make ``scopes`` hold exactly ``nodes`` and ``edges``: shared nodes they point at added first, shared
+        nodes left without an edge removed last."""
+        added = self.add_shared_nodes(connection, list(shared.values()))
+        node_counts = self.sync_nodes(connection, scopes, nodes, known=shared)
+        edge_counts = self.sync_edges(connection, scopes, edges)
+        return GraphSync(node_counts, edge_counts, added, self.remove_orphans(connection))
 
     def remove_orphans(self, connection: sa.Connection) -> int:
         """Delete shared nodes no edge points at or from any more."""
@@ -293,14 +321,14 @@ class GraphStore(SqlDatabase):
             graph_nodes.c.sdc_scope == SHARED, graph_nodes.c.node_id.not_in(sa.select(linked.c[0]))
         )
         ids = list(connection.execute(orphaned).scalars())
-        for start in range(0, len(ids), BATCH):
-            connection.execute(sa.delete(graph_nodes).where(graph_nodes.c.node_id.in_(ids[start : start + BATCH])))
+        for part in batches(ids, BATCH):
+            connection.execute(sa.delete(graph_nodes).where(graph_nodes.c.node_id.in_(part)))
         return len(ids)
 
     @staticmethod
     def _write(connection: sa.Connection, statement, rows: list[dict]) -> None:
-        for start in range(0, len(rows), BATCH):
-            connection.execute(statement, rows[start : start + BATCH])
+        for part in batches(rows, BATCH):
+            connection.execute(statement, list(part))
 
 
 def graph_store_from_env() -> GraphStore:

@@ -11,6 +11,7 @@ import polars as pl
 from pydantic import Field
 
 from sdc_resources.atomic import write_atomic_with
+from sdc_resources.batches import batches
 from sdc_resources.data_dir import default_data_path
 
 SQLITE_PARAMS = 900
@@ -73,8 +74,7 @@ class IndexStore(dg.ConfigurableResource):
     def _select(self, columns: str, keys: Iterable[str]) -> Iterator[tuple]:
         keys = list(keys)
         with self._cache() as db:
-            for i in range(0, len(keys), SQLITE_PARAMS):
-                part = keys[i : i + SQLITE_PARAMS]
+            for part in batches(keys, SQLITE_PARAMS):
                 yield from db.execute(
                     f"SELECT {columns} FROM embeddings WHERE key IN ({','.join('?' * len(part))})", part
                 )

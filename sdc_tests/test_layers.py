@@ -1,6 +1,6 @@
 """The layers import downwards only: sources know the sessions core, enrichment knows sources, the index knows
 enrichment, the graph knows the index; no layer imports another's asset or sensor module (they meet by asset
-key), and ``sdc_resources`` never imports ``sdc_assets``."""
+key), and ``sdc_resources`` never imports ``sdc_assets``; modules and functions stay small."""
 
 import ast
 from pathlib import Path
@@ -59,3 +59,17 @@ def test_layers_import_downwards_and_never_another_layers_definitions():
             elif LAYER[here] < 5 and len(target) > 2 and target[2] in WIRING:
                 wrong.append(f"{'/'.join(parts)} imports {name} (another layer's definitions)")
     assert wrong == []
+
+
+def test_modules_and_functions_stay_small():
+    """No module over 400 lines, no function over 60: the next engineer reads a piece at a time."""
+    too_big = []
+    for package in ("sdc_assets", "sdc_resources"):
+        for path, parts in _modules(package):
+            source = path.read_text()
+            if (lines := source.count("\n")) > 400:
+                too_big.append(f"{'/'.join(parts)}: {lines} lines")
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno >= 60:
+                    too_big.append(f"{'/'.join(parts)}.{node.name}: {node.end_lineno - node.lineno + 1} lines")
+    assert too_big == []

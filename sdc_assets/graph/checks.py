@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sdc_assets.graph.build import portal_ticket
 from sdc_assets.partitions import daily_partitions
 from sdc_assets.sessions.store import SessionStore
+from sdc_resources.batches import batches
 from sdc_resources.graph_store import GraphStore, graph_edges
 from sdc_resources.jsonl import read_jsonl
 from sdc_resources.ticketportaal import Ticketportaal
@@ -29,14 +30,14 @@ def missing_ticket_edges(connection: sa.Connection, records: list[dict]) -> dict
     """Portal tickets without their CREATED_BY edge, and ticket_ci_relations without AFFECTS 1.0."""
     ids = [f"ticket_{r['ticket_id']}" for r in records]
     present = set()
-    for start in range(0, len(ids), BATCH):
+    for part in batches(ids, BATCH):
         present |= {
             (row.source_id, row.target_id, row.edge_type, float(row.confidence))
             for row in connection.execute(
                 sa.select(
                     graph_edges.c.source_id, graph_edges.c.target_id, graph_edges.c.edge_type, graph_edges.c.confidence
                 )
-                .where(graph_edges.c.source_id.in_(ids[start : start + BATCH]))
+                .where(graph_edges.c.source_id.in_(part))
                 .where(graph_edges.c.edge_type.in_(["CREATED_BY", "AFFECTS"]))
             )
         }

@@ -18,6 +18,7 @@ from sdc_assets.partitions import DAILY, TIMEZONE
 from sdc_assets.sessions.model import Session
 from sdc_assets.sessions.sources import SESSION_ASSETS
 from sdc_assets.sessions.store import SessionStore
+from sdc_resources.batches import batches
 from sdc_resources.embedder import Embedder, EmbeddingError
 from sdc_resources.index_store import IndexStore
 from sdc_resources.jsonl import read_jsonl
@@ -128,8 +129,8 @@ def embed_missing(frames: list[pl.DataFrame], index_store: IndexStore, embedder:
     cached = index_store.cached_keys(texts)
     pending = [key for key in texts if key not in cached]
     log.info(f"{len(texts)} distinct chunk texts, {len(pending)} to embed with {embedder.model_id}")
-    for start in range(0, len(pending), ENCODE_WINDOW):
-        window = pending[start : start + ENCODE_WINDOW]
+    done = 0
+    for window in batches(pending, ENCODE_WINDOW):
         try:
             vectors = embedder.encode([normalize(texts[key]) for key in window], progress=True)
         except EmbeddingError as exc:
@@ -137,7 +138,8 @@ def embed_missing(frames: list[pl.DataFrame], index_store: IndexStore, embedder:
             ids = [cid for f in frames for cid, k in zip(f["chunk_id"], f["embed_key"], strict=True) if k in failed]
             raise dg.Failure(f"embedding failed ({exc}); chunks: {ids[:20]}", metadata={"chunk_ids": ids}) from exc
         index_store.put_vectors(embedder.model_id, dict(zip(window, vectors, strict=True)))
-        log.info(f"embedded {min(start + ENCODE_WINDOW, len(pending))}/{len(pending)}")
+        done += len(window)
+        log.info(f"embedded {done}/{len(pending)}")
     return set(pending)
 
 

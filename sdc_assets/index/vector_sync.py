@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from sdc_resources.batches import batches
+
 INDEXED_SCHEMA = {"chunk_id": pl.String, "collection": pl.String, "embed_key": pl.String, "meta_hash": pl.String}
 
 
@@ -63,10 +65,6 @@ class VectorStoreError(Exception):
         self.chunk_ids = chunk_ids
 
 
-def _batches(items: list, size: int) -> list[list]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
 def chroma_metadata(metadata_json: str) -> dict:
     """The chunk's metadata as Chroma stores it, with ``day_num`` (YYYYMMDD) for range filters."""
     metadata = json.loads(metadata_json)
@@ -82,26 +80,26 @@ def apply_plan(store, plan: SyncPlan, rows: dict[str, dict], vectors: dict[str, 
     size = store.max_batch_size()
     for name, ids in plan.delete.items():
         collection = store.collection(name)
-        for batch in _batches(ids, size):
+        for batch in batches(ids, size):
             collection.delete(ids=batch)
     for name in {*plan.add, *plan.upsert, *plan.update_metadata}:
         collection = store.collection(name)
         new = plan.add.get(name, [])
-        known = {i for batch in _batches(new, size) for i in collection.get(ids=batch, include=[])["ids"]}
+        known = {i for batch in batches(new, size) for i in collection.get(ids=batch, include=[])["ids"]}
         for method, ids in (
             ("add", [i for i in new if i not in known]),
             ("upsert", [*known, *plan.upsert.get(name, [])]),
         ):
-            for batch in _batches(ids, size):
+            for batch in batches(ids, size):
                 getattr(collection, method)(
                     ids=batch,
                     embeddings=[vectors[rows[i]["embed_key"]] for i in batch],
                     documents=[rows[i]["text"] for i in batch],
                     metadatas=[chroma_metadata(rows[i]["metadata"]) for i in batch],
                 )
-        for batch in _batches(plan.update_metadata.get(name, []), size):
+        for batch in batches(plan.update_metadata.get(name, []), size):
             collection.update(ids=batch, metadatas=[chroma_metadata(rows[i]["metadata"]) for i in batch])
         written = [*new, *plan.upsert.get(name, []), *plan.update_metadata.get(name, [])]
-        present = {i for batch in _batches(written, size) for i in collection.get(ids=batch, include=[])["ids"]}
+        present = {i for batch in batches(written, size) for i in collection.get(ids=batch, include=[])["ids"]}
         if missing := [i for i in written if i not in present]:
             raise VectorStoreError(missing)

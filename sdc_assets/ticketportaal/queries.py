@@ -66,14 +66,10 @@ def _person_columns(alias, prefix: str, installation: Installation) -> list:
     ]
 
 
-def fetch_tickets(connection: sa.Connection, start: datetime, end: datetime, installation: Installation) -> list[dict]:
-    """Every ticket created in ``[start, end)`` (UTC), with requester, agent, category, comments, dynamic
-    fields and related CIs (each where this installation has them): four queries whatever the number of
-    tickets."""
-    window = sa.and_(tickets.c.created_at >= _naive_utc(start), tickets.c.created_at < _naive_utc(end))
-    ids = sa.select(tickets.c.ticket_id).where(window).scalar_subquery()
+def _heads(window, installation: Installation) -> sa.Select:
+    """The tickets of ``window`` with their category name, requester and agent."""
     requester, agent = users.alias("requester"), users.alias("agent")
-    head = (
+    return (
         sa.select(
             *installation.select_columns(tickets),
             categories.c.name.label("category_name"),
@@ -88,14 +84,22 @@ def fetch_tickets(connection: sa.Connection, start: datetime, end: datetime, ins
         .where(window)
         .order_by(tickets.c.ticket_id)
     )
+
+
+def _comments(ids, installation: Installation) -> sa.Select:
+    """The comments of tickets ``ids``, oldest first, with their author."""
     author = users.alias("author")
-    comments = (
+    return (
         sa.select(*installation.select_columns(ticket_comments), *_person_columns(author, "author", installation))
         .select_from(ticket_comments.outerjoin(author, ticket_comments.c.user_id == author.c.user_id))
         .where(ticket_comments.c.ticket_id.in_(ids))
         .order_by(ticket_comments.c.ticket_id, ticket_comments.c.created_at, ticket_comments.c.comment_id)
     )
-    fields = (
+
+
+def _fields(ids) -> sa.Select:
+    """The dynamic field values of tickets ``ids`` in their form's order, with the field's definition."""
+    return (
         sa.select(
             ticket_field_values.c.ticket_id,
             ticket_field_values.c.field_value,
@@ -110,8 +114,12 @@ def fetch_tickets(connection: sa.Connection, start: datetime, end: datetime, ins
         .where(ticket_field_values.c.ticket_id.in_(ids))
         .order_by(ticket_field_values.c.ticket_id, category_fields.c.field_order, category_fields.c.field_id)
     )
+
+
+def _cis(ids, installation: Installation) -> sa.Select:
+    """The configuration items related to tickets ``ids``."""
     ci_columns = [c for c in installation.select_columns(configuration_items) if c.name in CI_FIELDS]
-    cis = (
+    return (
         sa.select(ticket_ci_relations.c.ticket_id, *ci_columns)
         .select_from(
             ticket_ci_relations.join(configuration_items, ticket_ci_relations.c.ci_id == configuration_items.c.ci_id)
@@ -119,35 +127,49 @@ def fetch_tickets(connection: sa.Connection, start: datetime, end: datetime, ins
         .where(ticket_ci_relations.c.ticket_id.in_(ids))
         .order_by(ticket_ci_relations.c.ticket_id, configuration_items.c.ci_id)
     )
-    records: dict[int, dict] = {}
-    for row in map(_row, connection.execute(head).mappings()):
-        record = _record(row, tickets)
-        record["category"] = (
-            {"category_id": row["category_id"], "name": row["category_name"]} if row["category_id"] else None
-        )
-        record["requester"] = _person(row, "requester")
-        record["agent"] = _person(row, "agent")
-        record |= {"comments": [], "fields": [], "configuration_items": []}
-        records[row["ticket_id"]] = record
-    for row in map(_row, connection.execute(comments).mappings()):
-        if ticket := records.get(row["ticket_id"]):
-            ticket["comments"].append(
-                {
-                    "comment_id": row["comment_id"],
-                    "comment": row["comment"],
-                    "is_internal": bool(row["is_internal"]),
-                    "created_at": row["created_at"],
-                    "author": _person(row, "author"),
-                }
-            )
+
+
+def _head_record(row: dict) -> dict:
+    record = _record(row, tickets)
+    category = {"category_id": row["category_id"], "name": row["category_name"]}
+    record["category"] = category if row["category_id"] else None
+    record["requester"] = _person(row, "requester")
+    record["agent"] = _person(row, "agent")
+    return record | {"comments": [], "fields": [], "configuration_items": []}
+
+
+def _comment_record(row: dict) -> dict:
+    return {
+        "comment_id": row["comment_id"],
+        "comment": row["comment"],
+        "is_internal": bool(row["is_internal"]),
+        "created_at": row["created_at"],
+        "author": _person(row, "author"),
+    }
+
+
+def fetch_tickets(connection: sa.Connection, start: datetime, end: datetime, installation: Installation) -> list[dict]:
+    """Every ticket created in ``[start, end)`` (UTC), with requester, agent, category, comments, dynamic
+    fields and related CIs (each where this installation has them): four queries whatever the number of
+    tickets."""
+    window = sa.and_(tickets.c.created_at >= _naive_utc(start), tickets.c.created_at < _naive_utc(end))
+    ids = sa.select(tickets.c.ticket_id).where(window).scalar_subquery()
+    heads = map(_row, connection.execute(_heads(window, installation)).mappings())
+    records = {row["ticket_id"]: _head_record(row) for row in heads}
+
+    def rows(query: sa.Select):
+        for row in map(_row, connection.execute(query).mappings()):
+            if ticket := records.get(row.pop("ticket_id")):
+                yield ticket, row
+
+    for ticket, row in rows(_comments(ids, installation)):
+        ticket["comments"].append(_comment_record(row))
     if installation.has(ticket_field_values, category_fields):
-        for row in map(_row, connection.execute(fields).mappings()):
-            if ticket := records.get(row.pop("ticket_id")):
-                ticket["fields"].append(row)
+        for ticket, row in rows(_fields(ids)):
+            ticket["fields"].append(row)
     if installation.has(ticket_ci_relations, configuration_items):
-        for row in map(_row, connection.execute(cis).mappings()):
-            if ticket := records.get(row.pop("ticket_id")):
-                ticket["configuration_items"].append({name: row.get(name) for name in CI_FIELDS})
+        for ticket, row in rows(_cis(ids, installation)):
+            ticket["configuration_items"].append({name: row.get(name) for name in CI_FIELDS})
     return list(records.values())
 
 
