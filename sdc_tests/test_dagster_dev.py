@@ -82,9 +82,11 @@ def test_ui_lists_every_asset_daily_partitioned_and_the_running_sensor(dagster_d
         assert by_name[f"{source}_sessions"]["groupName"] == "sessions"
         for kind in ("raw", "sessions"):
             node = by_name[f"{source}_{kind}"]
-            assert node["isPartitioned"] and node["partitionDefinition"]["type"] == "TIME_WINDOW"
+            assert node["isPartitioned"]
+            assert node["partitionDefinition"]["type"] == "TIME_WINDOW"
     for name in ("graph_nodes", "graph_edges"):
-        assert by_name[name]["groupName"] == "graph" and by_name[name]["isPartitioned"]
+        assert by_name[name]["groupName"] == "graph"
+        assert by_name[name]["isPartitioned"]
     (repo,) = _query(url, SENSORS_QUERY)["repositoriesOrError"]["nodes"]
     assert repo["location"]["name"] == "sdc"
     sensors = {s["name"]: s["sensorState"]["status"] for s in repo["sensors"]}

@@ -68,7 +68,8 @@ def test_sensor_and_resources_are_defined():
     for sensor in ("drop_folder_sensor", "syncro_update_sensor", "ticketportaal_update_sensor"):
         assert defs.resolve_sensor_def(sensor).default_status == dg.DefaultSensorStatus.RUNNING
     schedule = defs.resolve_schedule_def("customer_cache_schedule")
-    assert schedule.cron_schedule == "0 6 * * *" and schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.cron_schedule == "0 6 * * *"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     assert {
         "file_drop",
         "session_store",

@@ -103,7 +103,8 @@ def test_the_sensor_requests_the_good_files_days_beside_poison_files(tmp_path):
     assert {"2025-03-09", "2025-03-10", "2025-03-11", "2025-03-12"} <= requested
     assert set(plan.days) == {"screenconnect", "sillytavern", "notes"}
     assert plan.days["notes"] >= {"2025-03-09", "2025-03-10", "2025-03-11"}  # the demo's days and the poison file's
-    assert "2025-03-12" in plan.days["screenconnect"] and "2025-03-10" in plan.days["sillytavern"]
+    assert "2025-03-12" in plan.days["screenconnect"]
+    assert "2025-03-10" in plan.days["sillytavern"]
     binary = "screenconnect/binary.csv"
     assert plan.cursor[binary]["days"] == []  # read once, quarantined, not read again until it changes
     again = plan_drops(FILE_SOURCES, file_drop, plan.cursor, time.time(), logged.append)

@@ -156,7 +156,8 @@ def test_sigterm_stops_an_ingest_that_waits_for_a_pool_slot(tmp_path, monkeypatc
                 os.killpg(process.pid, signal.SIGKILL)
         assert "sdc ingest: stopped" in output.read_text()
         runs = instance.get_runs(filters=dg.RunsFilter(tags={PID_TAG: str(process.pid)}))
-        assert runs and all(run.is_finished for run in runs)
+        assert runs
+        assert all(run.is_finished for run in runs)
         info = instance.event_log_storage.get_concurrency_info("sdc_index")
         assert {slot.run_id for slot in info.claimed_slots} | {step.run_id for step in info.pending_steps} == {
             holder.run_id

@@ -63,12 +63,16 @@ def test_echoed_keys_appear_nowhere(tmp_path, echo_401):
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 1
-    assert "syncro: FAILED" in done.stdout and "HTTP 401" in done.stdout and "check SYNCRO_API_KEY" in done.stdout
+    assert "syncro: FAILED" in done.stdout
+    assert "HTTP 401" in done.stdout
+    assert "check SYNCRO_API_KEY" in done.stdout
     analysis = list((tmp_path / "data" / "quarantine" / "enrichment").glob("analysis-*.jsonl"))
-    assert analysis and "[redacted]" in analysis[0].read_text()  # the LLM's echo was kept, without the key
+    assert analysis
+    assert "[redacted]" in analysis[0].read_text()  # the LLM's echo was kept, without the key
     assert not _leaks(tmp_path, SYNCRO_KEY, LLM_KEY)
     for stream in (done.stdout, done.stderr):
-        assert SYNCRO_KEY not in stream and LLM_KEY not in stream
+        assert SYNCRO_KEY not in stream
+        assert LLM_KEY not in stream
 
 
 def test_an_echoing_500_after_retries_leaves_no_key_in_events_logs_or_files(tmp_path, monkeypatch, capfd):
@@ -90,7 +94,8 @@ def test_an_echoing_500_after_retries_leaves_no_key_in_events_logs_or_files(tmp_
             result = dg.materialize(customers, instance=instance, resources={"syncro": syncro}, raise_on_error=False)
         assert not result.success
         failures = [e for e in result.all_events if e.is_step_failure]
-        assert failures and "HTTP 500" in str(failures[0].step_failure_data.error.cause.message)
+        assert failures
+        assert "HTTP 500" in str(failures[0].step_failure_data.error.cause.message)
     finally:
         server.shutdown()
         server.server_close()

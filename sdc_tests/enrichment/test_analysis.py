@@ -61,17 +61,21 @@ def test_the_extractive_summary_quotes_problem_and_outcome_and_keeps_a_source_ti
     result = extractive(session)
     assert result.title == "Outlook wachtwoordprompt"
     assert "Outcome: Nieuw profiel aangemaakt." in result.summary
-    assert len(result.title) <= TITLE_MAX and len(result.summary) <= SUMMARY_MAX
+    assert len(result.title) <= TITLE_MAX
+    assert len(result.summary) <= SUMMARY_MAX
 
 
 def test_a_session_with_nothing_readable_still_gets_a_title():
     result = extractive(_session(3, [(SegmentKind.CONNECTION, "Tech connected")]))
-    assert result.title == "Remote session, 2025-03-10" and result.summary
+    assert result.title == "Remote session, 2025-03-10"
+    assert result.summary
 
 
 def test_a_long_sentence_is_cut_at_a_word():
     result = extractive(_session(4, [(SegmentKind.NOTE, "Printer " + "zeer " * 40 + "traag.")]))
-    assert len(result.title) <= TITLE_MAX and result.title.endswith("…") and "  " not in result.title
+    assert len(result.title) <= TITLE_MAX
+    assert result.title.endswith("…")
+    assert "  " not in result.title
 
 
 def _run(resources: dict, data_dir: Path) -> dict:
@@ -109,23 +113,28 @@ def test_analyzed_sessions_with_the_llm_then_nothing_is_sent_again(data_dir, ses
     assert stored["Smile"].meta.status == SessionStatus.ANALYZED
     assert stored["Smile"].meta.analyzed_hash == stored["Smile"].meta.content_hash
     # Two bad answers: quarantined with the reason, and the extractive text instead.
-    assert stored["Flora"].insights.title == "Wifi in de wachtkamer valt weg." and stored["Flora"].insights.summary
+    assert stored["Flora"].insights.title == "Wifi in de wachtkamer valt weg."
+    assert stored["Flora"].insights.summary
     reason = json.loads((data_dir / "q" / f"analysis-{DAY}.jsonl").read_text())["reason"]
     assert reason.count("invalid answer") == 2
-    assert first["llm_calls"] == 3 and first["method_llm_in_run"] == 1
+    assert first["llm_calls"] == 3
+    assert first["method_llm_in_run"] == 1
     assert first["method_extractive_after_llm_failure_in_run"] == 1
     assert all(r["model"] == "big" for r in fake_openai.requests)
 
     again = _run(resources, data_dir)
-    assert again["llm_calls"] == 0 and len(fake_openai.requests) == 3
+    assert again["llm_calls"] == 0
+    assert len(fake_openai.requests) == 3
 
 
 def test_without_an_llm_every_session_is_analyzed_extractively(data_dir, session_store):
     session_store.write_partition("screenconnect", DAY, [_session(7, [(SegmentKind.NOTE, LOG_DUMP)])])
     summary = _run({"session_store": session_store, "llm": LLM(provider="none")}, data_dir)
-    assert summary["method_extractive_in_run"] == 1 and summary["llm_calls"] == 0
+    assert summary["method_extractive_in_run"] == 1
+    assert summary["llm_calls"] == 0
     (stored,) = session_store.read_partition("screenconnect", DAY)
-    assert stored.meta.status == SessionStatus.ANALYZED and stored.insights.summary
+    assert stored.meta.status == SessionStatus.ANALYZED
+    assert stored.insights.summary
 
 
 def test_an_unlinked_session_is_analyzed_and_becomes_analyzed_once_linked_without_a_new_call(
@@ -143,11 +152,13 @@ def test_an_unlinked_session_is_analyzed_and_becomes_analyzed_once_linked_withou
     resources = {"session_store": session_store, "llm": llm}
     assert _run(resources, data_dir)["llm_calls"] == 1
     (stored,) = session_store.read_partition("screenconnect", DAY)
-    assert stored.meta.status == SessionStatus.NEEDS_LINKING and stored.insights.summary == "Scan-naar-mail faalt."
+    assert stored.meta.status == SessionStatus.NEEDS_LINKING
+    assert stored.insights.summary == "Scan-naar-mail faalt."
     linked = stored.model_copy(update={"meta": stored.meta.model_copy(update={"status": SessionStatus.LINKED})})
     session_store.save([linked])
     summary = _run(resources, data_dir)
-    assert summary["llm_calls"] == 0 and len(fake_openai.requests) == 1
+    assert summary["llm_calls"] == 0
+    assert len(fake_openai.requests) == 1
     assert session_store.read_partition("screenconnect", DAY)[0].meta.status == SessionStatus.ANALYZED
 
 
@@ -180,4 +191,5 @@ def test_a_title_of_two_letters_from_the_source_is_kept_and_analyzed(tmp_path):
         )
     assert result.success
     (session,) = store.read_partition("screenconnect", DAY)
-    assert session.insights.title == "PC" and session.insights.summary
+    assert session.insights.title == "PC"
+    assert session.insights.summary

@@ -49,22 +49,24 @@ def test_sessions_are_linked_or_marked_for_review_with_their_candidates(data_dir
             session = stored[session_id]
             if customer:
                 assert session.meta.status == SessionStatus.LINKED
-                assert session.context.customer_id == customer and session.context.link_confidence > 0.8
+                assert session.context.customer_id == customer
+                assert session.context.link_confidence > 0.8
             else:
-                assert session.meta.status == SessionStatus.NEEDS_REVIEW and session.context.customer_id is None
+                assert session.meta.status == SessionStatus.NEEDS_REVIEW
+                assert session.context.customer_id is None
         review = list(csv.DictReader((review_dir / f"{DAY}.csv").open()))
         assert len(review) == first["needs_review"] == sum(1 for c in expected.values() if c is None)
         de_vries = next(r for r in review if r["customer_name"] == "De Vries")
-        assert (
-            "101 Bakkerij de Vries B.V." in de_vries["candidates"]
-            and "105 De Vries Transport" in de_vries["candidates"]
-        )
-        assert first["method_email"] == 13 and first["method_fuzzy"] == 11
+        assert "101 Bakkerij de Vries B.V." in de_vries["candidates"]
+        assert "105 De Vries Transport" in de_vries["candidates"]
+        assert first["method_email"] == 13
+        assert first["method_fuzzy"] == 11
 
         again = _run(resources, instance, review_dir=str(review_dir))
         assert (again["linked_now"], again["written"]) == (0, 0)
         relinked = _run(resources, instance, review_dir=str(review_dir), relink=True)
-        assert relinked["linked_now"] == len(expected) and relinked["written"] == 0  # the same answers
+        assert relinked["linked_now"] == len(expected)
+        assert relinked["written"] == 0  # the same answers
 
     # The sessions assets writing the same source content again leave the links in place.
     resources, _ = _setup(data_dir, session_store)

@@ -17,8 +17,10 @@ def test_each_provider_gets_its_chat_model_and_a_model_per_task():
     assert type(gemini.chat("simple")).__name__ == "ChatGoogleGenerativeAI"
     assert gemini.chat("complex").model.endswith("gemini-2.5-pro")
     local = LLM(provider="openai", base_url="http://127.0.0.1:11434/v1", model_simple="llama3.2")
-    assert local.chat("simple").model_name == "llama3.2" and local.chat("simple").temperature == 0
-    assert not LLM(provider="none").enabled and "none" in LLM(provider="none").describe()
+    assert local.chat("simple").model_name == "llama3.2"
+    assert local.chat("simple").temperature == 0
+    assert not LLM(provider="none").enabled
+    assert "none" in LLM(provider="none").describe()
     with pytest.raises(RuntimeError):
         LLM(provider="none").chat("simple")
 
@@ -28,8 +30,10 @@ def test_the_key_comes_from_the_environment_and_never_shows(monkeypatch):
     monkeypatch.setenv("SDC_LLM_PROVIDER", "openai")
     monkeypatch.setenv("SDC_LLM_BASE_URL", "http://127.0.0.1:8080/v1")
     llm = llm_from_env()
-    assert isinstance(llm.api_key, dg.EnvVar) and llm.api_key.env_var_name == "SDC_LLM_API_KEY"  # the UI shows the name
-    assert llm.provider == "openai" and "sk-canary-123" not in llm.describe()
+    assert isinstance(llm.api_key, dg.EnvVar)
+    assert llm.api_key.env_var_name == "SDC_LLM_API_KEY"  # the UI shows the name
+    assert llm.provider == "openai"
+    assert "sk-canary-123" not in llm.describe()
 
 
 def test_answers_are_parsed_from_chatter_and_validated():

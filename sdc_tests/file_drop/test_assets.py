@@ -72,7 +72,8 @@ def test_raw_asset_reports_records_and_quarantine(resources, file_drop):
     copy_demo(file_drop, "notes")
     result = _materialize("notes", resources, "2025-03-09", "2025-03-15")
     meta = _metadata(result, "notes_raw")
-    assert _total(meta, "dagster/row_count") == 9 and _total(meta, "sessions") == 8
+    assert _total(meta, "dagster/row_count") == 9
+    assert _total(meta, "sessions") == 8
     assert {day: m["dagster/row_count"] for day, m in meta.items() if m["dagster/row_count"]} == {
         "2025-03-09": 1,
         "2025-03-10": 3,
@@ -81,10 +82,12 @@ def test_raw_asset_reports_records_and_quarantine(resources, file_drop):
         "2025-03-14": 1,
         "2025-03-15": 1,
     }
-    assert "notes[0]" in meta["2025-03-10"]["preview"] and meta["2025-03-11"]["preview"] == "_no rows_"
+    assert "notes[0]" in meta["2025-03-10"]["preview"]
+    assert meta["2025-03-11"]["preview"] == "_no rows_"
     assert all(m["quarantined_records"] == 3 and m["files"] == 2 for m in meta.values())
     (check,) = result.get_asset_check_evaluations()[:1]
-    assert check.check_name == "no_quarantined_records" and not check.passed
+    assert check.check_name == "no_quarantined_records"
+    assert not check.passed
     rejects = [
         json.loads(line)
         for path in (file_drop.quarantine_dir / "notes").glob("*.rejects.jsonl")

@@ -28,7 +28,8 @@ def test_same_content_is_parsed_once(file_drop):
     first = parse_file(NOTES, dropped, dropped.sha256(), file_drop)
     unparseable = dataclasses.replace(NOTES, parse=None)  # a second parse would fail
     assert parse_file(unparseable, dropped, dropped.sha256(), file_drop) == first
-    assert first.days == ["2025-03-10"] and first.records == 1
+    assert first.days == ["2025-03-10"]
+    assert first.records == 1
 
 
 def test_the_leftover_of_a_crashed_parse_is_replaced(file_drop):
@@ -39,7 +40,8 @@ def test_the_leftover_of_a_crashed_parse_is_replaced(file_drop):
     (cache / "summary.json").unlink()
     (cache / "part-00000.parquet").write_bytes(b"half a file")
     again = parse_file(NOTES, dropped, dropped.sha256(), file_drop)
-    assert again.records == 1 and (cache / "summary.json").exists()
+    assert again.records == 1
+    assert (cache / "summary.json").exists()
     assert not [p for p in cache.parent.iterdir() if ".tmp-" in p.name]
 
 
@@ -64,7 +66,8 @@ def test_work_folders_of_dead_parses_are_removed_and_live_ones_kept(file_drop):
         (folder / "part-00000.parquet").write_bytes(b"half")
     logged: list[str] = []
     parse_inbox(NOTES, file_drop, logged.append)
-    assert not dead.exists() and live.exists()
+    assert not dead.exists()
+    assert live.exists()
     assert any(dead.name in line for line in logged)
 
 
@@ -78,7 +81,8 @@ def test_a_broken_file_is_copied_to_the_quarantine_without_reading_it_whole(file
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert parsed.error and parsed.records == 1
+    assert parsed.error
+    assert parsed.records == 1
     (copy,) = [p for p in (file_drop.quarantine_dir / "notes").iterdir() if not p.name.endswith(".jsonl")]
     assert copy.read_bytes() == broken.encode()
     assert peak < len(broken) / 2  # streamed: the file is never in memory at once

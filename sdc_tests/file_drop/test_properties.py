@@ -37,7 +37,8 @@ def _parse_survives(source_name: str, data: bytes) -> None:
                 json.dumps(item.payload)  # the record cache stores payloads as JSON
                 groups.setdefault(item.session_key, []).append(item)
     except SourceParseError as exc:
-        assert exc.file == PATHS[source_name] and exc.reason
+        assert exc.file == PATHS[source_name]
+        assert exc.reason
     for key, records in groups.items():
         source.build_session(key, records, [PATHS[source_name]], "2025-01-01")
 

@@ -113,7 +113,8 @@ def test_unreadable_files_raise_the_parse_error(data, reason):
     try:
         _, rejects = parse_bytes(screenconnect.parse, data, "bad.csv")
     except SourceParseError as exc:
-        assert reason in str(exc) and "bad.csv" in str(exc)
+        assert reason in str(exc)
+        assert "bad.csv" in str(exc)
     else:
         assert any(reason in r.reason for r in rejects)
 
@@ -124,7 +125,8 @@ def test_session_ids_are_deterministic_and_distinct():
     again = [
         s.meta.session_id for s in sessions_of(screenconnect, parse_bytes(screenconnect.parse, EVENTS.encode())[0])
     ]
-    assert ids == again and len(set(ids)) == 2
+    assert ids == again
+    assert len(set(ids)) == 2
 
 
 def test_session_event_report_without_connections():
@@ -135,7 +137,8 @@ def test_session_event_report_without_connections():
         "s5,HAZ-BALIE,Access,AddedNote,2025-03-13 07:50:00,Jan Visser,Defender-scan verplaatst naar 19:00\n"
     )
     records, rejects = parse_bytes(screenconnect.parse, data.encode())
-    assert not rejects and all(r.payload["connection_id"] is None for r in records)
+    assert not rejects
+    assert all(r.payload["connection_id"] is None for r in records)
     (session,) = sessions_of(screenconnect, records)
     assert session.context.machine_names == ["HAZ-BALIE"]
     assert [(s.kind, s.text) for s in session.segments] == [
@@ -192,4 +195,5 @@ def test_fields_may_be_longer_than_the_csv_default_limit():
     output = "x" * 300_000
     data = EVENTS.replace("Spooler herstart", f'"{output}"').encode()
     records, rejects = parse_bytes(screenconnect.parse, data)
-    assert not rejects and any(r.payload.get("data") == output for r in records)
+    assert not rejects
+    assert any(r.payload.get("data") == output for r in records)

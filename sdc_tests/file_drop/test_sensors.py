@@ -56,7 +56,8 @@ def test_sensor_is_running_by_default_and_targets_every_file_asset():
 def test_an_unsettled_file_is_skipped_until_it_settles(tick, file_drop):
     path = drop(file_drop, "notes", "a.json", NOTES_10_11, age_seconds=0)
     requests, cursor, skip = tick()
-    assert requests == [] and skip == "no new files (1 still settling)"
+    assert requests == []
+    assert skip == "no new files (1 still settling)"
     assert json.loads(cursor) == {}
     drop(file_drop, "notes", "a.json", path.read_bytes(), age_seconds=31)
     requests, _, _ = tick(cursor)

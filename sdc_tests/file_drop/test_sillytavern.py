@@ -87,7 +87,8 @@ def test_hidden_messages_kept_and_marked_and_unknown_keys_kept():
     )
     records, _ = parse_bytes(sillytavern.parse, data, "chats/A/a.jsonl")
     hidden, narrator = sessions_of(sillytavern, records)[0].segments
-    assert hidden.hidden is True and hidden.text == "verborgen"
+    assert hidden.hidden is True
+    assert hidden.text == "verborgen"
     assert narrator.author_role == AuthorRole.SYSTEM
     assert narrator.source_meta["x_plugin"] == {"rating": 5}
     assert narrator.source_meta["swipes"] == ["De scène", "Alt"]
@@ -106,7 +107,8 @@ def test_bad_lines_are_rejected_and_unreadable_dates_borrow_a_neighbour():
     )
     records, rejects = parse_bytes(sillytavern.parse, data, "chats/A/a.jsonl")
     assert [r.location for r in rejects] == ["line 3", "line 4", "line 5", "line 6"]
-    assert "invalid JSON" in rejects[0].reason and "found list" in rejects[1].reason
+    assert "invalid JSON" in rejects[0].reason
+    assert "found list" in rejects[1].reason
     first, second = sessions_of(sillytavern, records)[0].segments
     assert second.timestamp == first.timestamp
     assert second.source_meta["time_inferred"] is True
@@ -115,4 +117,5 @@ def test_bad_lines_are_rejected_and_unreadable_dates_borrow_a_neighbour():
 
 def test_a_chat_with_no_readable_date_at_all_is_rejected_whole():
     records, rejects = parse_bytes(sillytavern.parse, jsonl(msg("a", True, "?", "x"), msg("b", False, None, "y")))
-    assert not records and len(rejects) == 2
+    assert not records
+    assert len(rejects) == 2

@@ -35,7 +35,8 @@ def test_the_portal_becomes_nodes_and_edges_with_confidences(index_resources, ti
     assert {n for n in nodes if n.startswith("kb_")} == {"kb_1", "kb_2"}  # KB 3 is not published
     assert {n for n in nodes if n.startswith("category_")} == {f"category_{i}" for i in range(1, 5)}
     assert nodes["department_financien"] == {"type": "department", "name": "Financiën"}
-    assert nodes["ticket_1"]["ticket_number"] == "KK-2025-0001" and nodes["ticket_1"]["status"] == "closed"
+    assert nodes["ticket_1"]["ticket_number"] == "KK-2025-0001"
+    assert nodes["ticket_1"]["status"] == "closed"
 
     # Stated relations: 1.0, every ticket its CREATED_BY, every ticket_ci_relations row its AFFECTS.
     assert {(s, t) for s, kind, t in edges if kind == "CREATED_BY" and s.startswith("ticket_")} == {
@@ -46,7 +47,8 @@ def test_the_portal_becomes_nodes_and_edges_with_confidences(index_resources, ti
     assert edges[("ticket_2", "BELONGS_TO", "category_4")] == ONE
     for pair in (("ticket_1", "ci_2"), ("ticket_4", "ci_1"), ("ticket_4", "ci_3")):
         assert edges[(pair[0], "AFFECTS", pair[1])] == ONE
-    assert edges[("kb_1", "CREATED_BY", "user_2")] == ONE and edges[("kb_1", "BELONGS_TO", "category_1")] == ONE
+    assert edges[("kb_1", "CREATED_BY", "user_2")] == ONE
+    assert edges[("kb_1", "BELONGS_TO", "category_1")] == ONE
     assert edges[("ci_1", "BELONGS_TO", "department_financien")] == ONE
 
     # Read from text: lower confidence.
@@ -66,7 +68,8 @@ def test_the_portal_becomes_nodes_and_edges_with_confidences(index_resources, ti
     assert resolved == {("ticket_1", "kb_1"), ("ticket_3", "kb_1"), ("ticket_4", "kb_2")}  # not the open ticket 2
 
     summary = run_metadata(result, "graph_edges")
-    assert summary["edges_CREATED_BY"] == 7 and summary["edges_SIMILAR_TO"] == 2
+    assert summary["edges_CREATED_BY"] == 7
+    assert summary["edges_SIMILAR_TO"] == 2
     (complete,) = [c for c in result.get_asset_check_evaluations() if c.check_name == "ticket_edges_complete"]
     assert complete.passed
     assert complete.metadata["portal_tickets"].value == 5
@@ -105,12 +108,15 @@ def test_a_second_sync_changes_no_row_and_vanished_evidence_removes_its_edges(
         assert changed.success
     nodes, edges = read_graph(mariadb_graph)
     # The relation row is gone; the CI's product name in the description still says so, with less certainty.
-    assert edges[("ticket_4", "AFFECTS", "ci_3")] == Decimal("0.60") and edges[("ticket_4", "AFFECTS", "ci_1")] == ONE
+    assert edges[("ticket_4", "AFFECTS", "ci_3")] == Decimal("0.60")
+    assert edges[("ticket_4", "AFFECTS", "ci_1")] == ONE
     assert ("ticket_2", "MENTIONS", "entity_email_anouk-devries-kruitkramer-nl") not in edges
     assert "entity_email_anouk-devries-kruitkramer-nl" not in nodes  # no edge left: the entity goes too
-    assert "user_4" in nodes and ("ticket_5", "CREATED_BY", "user_4") in edges  # other days untouched
+    assert "user_4" in nodes
+    assert ("ticket_5", "CREATED_BY", "user_4") in edges  # other days untouched
     summary = run_metadata(changed, "graph_edges")
-    assert summary["updated"] == 1 and summary["deleted"] >= 1
+    assert summary["updated"] == 1
+    assert summary["deleted"] >= 1
 
 
 def test_a_written_off_ci_stays_a_node_while_tickets_point_at_it(index_resources, ticketportaal, mariadb_graph):
@@ -120,7 +126,8 @@ def test_a_written_off_ci_stays_a_node_while_tickets_point_at_it(index_resources
     with dg.instance_for_test() as instance:
         sync(resources, instance)
         nodes, edges = read_graph(mariadb_graph)
-        assert nodes["ci_4"]["status"] == "Afgeschreven" and edges[("ticket_2", "AFFECTS", "ci_4")] == ONE
+        assert nodes["ci_4"]["status"] == "Afgeschreven"
+        assert edges[("ticket_2", "AFFECTS", "ci_4")] == ONE
 
         with ticketportaal.connect() as connection:  # the printer of ticket 1 is written off later
             connection.execute(
@@ -130,9 +137,11 @@ def test_a_written_off_ci_stays_a_node_while_tickets_point_at_it(index_resources
             )
         result = sync(resources, instance)
     nodes, edges = read_graph(mariadb_graph)  # asserts that no edge lost a node
-    assert nodes["ci_2"]["status"] == "Afgeschreven" and edges[("ticket_1", "AFFECTS", "ci_2")] == ONE
+    assert nodes["ci_2"]["status"] == "Afgeschreven"
+    assert edges[("ticket_1", "AFFECTS", "ci_2")] == ONE
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
-    assert checks["ticket_edges_complete"] and checks["edges_have_both_nodes"]
+    assert checks["ticket_edges_complete"]
+    assert checks["edges_have_both_nodes"]
 
 
 def test_a_dutch_resolution_that_names_an_english_article_is_resolved_by_it(
@@ -233,5 +242,6 @@ def test_the_graph_does_not_depend_on_how_the_work_was_split(index_resources, ti
     _, edges = read_graph(mariadb_graph)
     assert not {(s, t) for s, kind, t in edges if kind == "SIMILAR_TO"}  # the pair left, in both directions
     changed = {k for k in set(split[1]) ^ set(edges)}
-    assert changed and all("ticket_3" in (s, t) for s, _, t in changed)  # only the edited ticket's edges moved
+    assert changed
+    assert all("ticket_3" in (s, t) for s, _, t in changed)  # only the edited ticket's edges moved
     assert run_metadata(edited, "graph_edges").get("edges_SIMILAR_TO", 0) == 0

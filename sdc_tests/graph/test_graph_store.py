@@ -88,7 +88,8 @@ def test_hostile_text_in_ids_and_properties_round_trips(store):
         stored = {r.node_id: r.properties for r in connection.execute(sa.select(graph_nodes))}
         matched = {r.target_id: r.properties["matched"] for r in connection.execute(sa.select(graph_edges))}
     for node in nodes:
-        assert stored[node.node_id] == node.properties and matched[node.node_id] == node.properties["text"]
+        assert stored[node.node_id] == node.properties
+        assert matched[node.node_id] == node.properties["text"]
     assert _sync(store, "day:2025-03-10", [TICKET, *nodes], edges)[2].changed == 0
 
 

@@ -71,7 +71,8 @@ def test_only_a_done_ticket_is_resolved_by_what_it_points_at():
     done = session_graph(_ticket("resolved", segments), None, [], {}, [], ARTICLES)
     (edge,) = [e for e in done.edges.values() if e.edge_type == "RESOLVED_BY"]
     assert (edge.target_id, edge.confidence, edge.properties["method"]) == ("kb_4", 1.0, "reference")
-    assert edge.properties["matched"] == "KB-4" and edge.properties["segment"] == "resolution"
+    assert edge.properties["matched"] == "KB-4"
+    assert edge.properties["segment"] == "resolution"
     still_open = session_graph(_ticket("in_progress", segments), None, [], {}, [], ARTICLES)
     assert not [e for e in still_open.edges.values() if e.edge_type == "RESOLVED_BY"]
 

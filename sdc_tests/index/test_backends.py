@@ -27,7 +27,8 @@ def test_onnx_is_exported_once_and_gives_torch_vectors(tmp_path, reference, embe
     assert np.min((vectors * reference).sum(axis=1)) > 0.9999
     assert onnx.model_id == embedder.model_id  # same vectors, so one embedding cache for both
     (folder,) = tmp_path.iterdir()
-    assert folder.name.startswith("all-MiniLM-L6-v2-") and folder.name.endswith("-onnx")
+    assert folder.name.startswith("all-MiniLM-L6-v2-")
+    assert folder.name.endswith("-onnx")
     assert (folder / "onnx" / "model.onnx").is_file()
     assert not list(folder.glob("*.safetensors"))
 

@@ -71,7 +71,9 @@ def test_every_chunk_type_of_a_ticket():
         "Source: ticketportaal",
         "Customer: Jansen Installatietechniek B.V.",
     ]
-    assert "Status: closed" in header and "Priority: high" in header and "Category: E-mail" in header
+    assert "Status: closed" in header
+    assert "Priority: high" in header
+    assert "Category: E-mail" in header
     assert "needs_linking" not in header
     assert description == "Problem:\nOutlook vraagt steeds om het wachtwoord."
     assert resolution == "Resolution:\nModern auth aangezet in het profiel."
@@ -86,7 +88,8 @@ def test_every_chunk_type_of_a_ticket():
         comment.metadata | {"hidden": True, "author": "Priya", "author_role": "tech", "chunk_type": "comment"}
         == comment.metadata
     )
-    assert comment.metadata["customer_id"] == "123" and comment.metadata["day"] == "2025-03-10"
+    assert comment.metadata["customer_id"] == "123"
+    assert comment.metadata["day"] == "2025-03-10"
     assert all(isinstance(v, str | int | float | bool) for c in chunks for v in c.metadata.values())
 
 
@@ -94,7 +97,8 @@ def test_chunk_ids_are_deterministic_and_unique():
     first, again = chunk_session(_ticket()), chunk_session(_ticket())
     assert [c.chunk_id for c in first] == [c.chunk_id for c in again]
     assert len({c.chunk_id for c in first}) == len(first)
-    assert first[3].chunk_id.endswith(":comment:0") and first[4].chunk_id.endswith(":comment:1")
+    assert first[3].chunk_id.endswith(":comment:0")
+    assert first[4].chunk_id.endswith(":comment:1")
 
 
 def test_long_turns_are_split_at_sentences_and_every_piece_keeps_its_speaker():
@@ -113,7 +117,8 @@ def test_long_turns_are_split_at_sentences_and_every_piece_keeps_its_speaker():
 
 def test_split_to_fit_cuts_a_sentence_without_ends_at_words():
     pieces = split_to_fit("woord " * 300, 50)
-    assert all(word_tokens(p) <= 50 for p in pieces) and sum(len(p.split()) for p in pieces) == 300
+    assert all(word_tokens(p) <= 50 for p in pieces)
+    assert sum(len(p.split()) for p in pieces) == 300
 
 
 @pytest.mark.parametrize(

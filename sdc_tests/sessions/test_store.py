@@ -31,15 +31,18 @@ def test_unchanged_sessions_are_not_rewritten_and_keep_their_enrichment(session_
     os.utime(path, (1, 1))
     before = path.read_bytes()
     result = session_store.write_partition("notes", "2025-03-10", [_session("a")])
-    assert result.unchanged == [a.meta.session_id] and not result.written
-    assert path.read_bytes() == before and path.stat().st_mtime == 1
+    assert result.unchanged == [a.meta.session_id]
+    assert not result.written
+    assert path.read_bytes() == before
+    assert path.stat().st_mtime == 1
 
 
 def test_changed_sessions_are_rewritten_and_vanished_ones_removed(session_store):
     a, b = _session("a"), _session("b")
     session_store.write_partition("notes", "2025-03-10", [a, b])
     result = session_store.write_partition("notes", "2025-03-10", [_session("a", "nieuw")])
-    assert result.written == [a.meta.session_id] and result.removed == [b.meta.session_id]
+    assert result.written == [a.meta.session_id]
+    assert result.removed == [b.meta.session_id]
     (stored,) = session_store.read_partition("notes", "2025-03-10")
     assert stored.segments[0].text == "nieuw"
     assert session_store.write_partition("notes", "2025-03-10", []).removed == [a.meta.session_id]

@@ -43,11 +43,14 @@ def test_tickets_become_sessions_with_every_comment(syncro, session_store, fake_
         SegmentKind.RESOLUTION,
     ]  # all five, although the listing embedded only the first
     internal = printer.segments[1]
-    assert internal.hidden and internal.source_meta["internal"] and internal.author == "Jan Visser"
+    assert internal.hidden
+    assert internal.source_meta["internal"]
+    assert internal.author == "Jan Visser"
     assert internal.author_role == AuthorRole.TECH
     reply = printer.segments[3]
     assert (reply.author, reply.author_role, reply.hidden) == ("Jan de Vries", AuthorRole.CUSTOMER, False)
-    assert printer.context.customer_id == "101" and printer.context.contact_id == "201"
+    assert printer.context.customer_id == "101"
+    assert printer.context.contact_id == "201"
     assert printer.context.attributes["status"] == "Resolved"
     assert printer.context.attributes["properties"] == {"Device Type": "Printer", "Locatie": "Winkel"}
     assert printer.context.attributes["assigned_tech"]["name"] == "Jan Visser"
@@ -66,7 +69,8 @@ def test_a_rerun_rewrites_nothing_and_a_deleted_ticket_leaves(syncro, session_st
             for m in again.asset_materializations_for_node("syncro_sessions")
             if "written" in m.metadata
         ]
-        assert written and not any(written)
+        assert written
+        assert not any(written)
         fake_syncro.world["tickets"] = [t for t in fake_syncro.world["tickets"] if t["id"] != 5002]
         run([syncro_tickets_raw, *syncro_sessions], resources, instance)
     assert [s.meta.source_ref for s in session_store.read_partition("syncro", "2025-03-10")] == ["ticket/5001"]
@@ -82,15 +86,18 @@ def test_customer_cache(syncro, fake_syncro, data_dir):
     rows = {r["customer_id"]: r for r in cache.to_dicts()}
     assert len(rows) == 6
     jansen = rows["102"]
-    assert jansen["business_name"] == "Jansen Installatietechniek B.V." and jansen["person_name"] == "Kees Jansen"
+    assert jansen["business_name"] == "Jansen Installatietechniek B.V."
+    assert jansen["person_name"] == "Kees Jansen"
     assert jansen["email_domains"] == ["jansen-it.nl"]
     assert jansen["phones"] == ["0612345678"]
     assert [c["name"] for c in jansen["contacts"]] == ["Kees Jansen", "Sanne Jansen"]  # /contacts adds Sanne
     assert jansen["contact_emails"] == ["k.jansen@jansen-it.nl", "s.jansen@jansen-it.nl"]
     assert jansen["machine_names"] == ["JIT-LT-014", "JIT-SRV-01"]
     assert rows["101"]["phones"] == ["0301234567"]  # +31 folded to 0
-    assert rows["104"]["email_domains"] == [] and rows["104"]["emails"] == ["hethoekje@gmail.com"]  # shared provider
-    assert rows["106"]["business_name"] is None and rows["106"]["display_name"] == "Peter Bakker"
+    assert rows["104"]["email_domains"] == []
+    assert rows["104"]["emails"] == ["hethoekje@gmail.com"]  # shared provider
+    assert rows["106"]["business_name"] is None
+    assert rows["106"]["display_name"] == "Peter Bakker"
     assert "Dr. Anouk Smit" in rows["103"]["names"]
     (materialization,) = result.asset_materializations_for_node("customer_cache")
     assert materialization.metadata["dagster/row_count"].value == 6
@@ -124,7 +131,8 @@ def test_the_canary_key_is_nowhere_in_the_event_log(syncro, session_store, fake_
         assert result.success
         logs = instance.all_logs(result.run_id)
         stored_run = instance.get_run_by_id(result.run_id)
-    assert len(logs) > 20 and fake_syncro.log  # the key was used ...
+    assert len(logs) > 20
+    assert fake_syncro.log  # the key was used ...
     assert API_KEY not in "\n".join(serialize_value(entry) for entry in logs)  # ... and never written down
     assert API_KEY not in serialize_value(stored_run)
     out, err = capfd.readouterr()
@@ -139,7 +147,8 @@ def test_ticket_sessions_land_in_the_tickets_collection(syncro, index_resources)
         ).success
     tickets = index_resources["vector_store"].collection("tickets")
     stored = tickets.get(include=["metadatas"])["metadatas"]
-    assert stored and {m["source"] for m in stored} == {"syncro"}
+    assert stored
+    assert {m["source"] for m in stored} == {"syncro"}
     assert {m["customer_id"] for m in stored} == {"101", "102", "103", "104", "105", "106"}
     hits = search(
         "VPN valt steeds weg op de laptops",

@@ -26,7 +26,8 @@ def test_every_page_of_every_listing_is_read(syncro, fake_syncro, pacer):
 
     world = fake_syncro.world
     assert [t["id"] for t in got["tickets"]] == [t["id"] for t in world["tickets"]]  # 6 tickets over 3 pages
-    assert got["customers"] == world["customers"] and got["contacts"] == world["contacts"]
+    assert got["customers"] == world["customers"]
+    assert got["contacts"] == world["contacts"]
     assert got["assets"] == world["assets"]
     assert {t: len(c) for t, c in got["comments"].items()} == {t["id"]: len(t["comments"]) for t in world["tickets"]}
     pages = [e["query"].get("page") for e in fake_syncro.log if e["path"] == "/tickets"]
@@ -54,7 +55,8 @@ def test_faults_are_retried_until_the_data_equals_a_clean_run(syncro, fake_syncr
 
     assert everything(syncro.client(pacer)) == clean
     assert not fake_syncro.faults
-    assert 7 in pacer.waited and 3 in pacer.waited  # Retry-After honoured, to the second
+    assert 7 in pacer.waited
+    assert 3 in pacer.waited  # Retry-After honoured, to the second
     assert len(pacer.sent) == len(fake_syncro.log)  # every request, retries included, went through the pacer
 
 
@@ -76,7 +78,8 @@ def test_401_fails_at_once_without_retries(syncro, fake_syncro, pacer):
         SyncroAuthError, match=r"GET http://127.0.0.1:\d+/api/v1/tickets: HTTP 401 \"Not authorized\"; check"
     ):
         bad.client(pacer).tickets()
-    assert len(fake_syncro.log) == 1 and not pacer.waited
+    assert len(fake_syncro.log) == 1
+    assert not pacer.waited
 
 
 def test_retries_are_bounded(syncro, fake_syncro, pacer):
@@ -95,7 +98,8 @@ def test_the_key_is_sent_as_a_bearer_header_and_never_in_a_url_or_log(syncro, fa
 
     assert {e["auth"] for e in fake_syncro.log} == {f"Bearer {API_KEY}", f"Bearer {API_KEY}x"}
     assert not [e for e in fake_syncro.log if API_KEY in e["url"]]
-    assert API_KEY not in caplog.text and API_KEY not in str(refused.value)
+    assert API_KEY not in caplog.text
+    assert API_KEY not in str(refused.value)
     assert "/api/v1/tickets?page=1" in caplog.text  # urllib3 logged the requests, without the key
 
 

@@ -27,7 +27,8 @@ def test_changed_tickets_rerun_their_creation_days_and_the_cursor_follows(syncro
         assert all(r.asset_selection is None for r in first.run_requests)  # the sensor's target: downstream
 
         quiet, _ = tick(instance, syncro, first.cursor)
-        assert quiet.run_requests == [] and quiet.cursor == first.cursor
+        assert quiet.run_requests == []
+        assert quiet.cursor == first.cursor
 
         tickets[5001]["updated_at"] = "2025-03-20T10:00:00.000Z"  # a late comment on a ticket of the 10th
         tickets[5005]["updated_at"] = "2025-03-20T11:00:00+01:00"
@@ -42,7 +43,8 @@ def test_the_cursor_stays_when_syncro_does_not_answer(syncro, fake_syncro):
     with dg.instance_for_test() as instance:
         result, _ = tick(instance, syncro, "2025-03-11T00:00:00Z")
     assert isinstance(result, dg.SkipReason)
-    assert "cursor kept at 2025-03-11T00:00:00+00:00" in result.skip_message and "HTTP 503" in result.skip_message
+    assert "cursor kept at 2025-03-11T00:00:00+00:00" in result.skip_message
+    assert "HTTP 503" in result.skip_message
     assert len(fake_syncro.log) == 1  # no retries inside a tick: the next tick is the retry
 
 
@@ -50,7 +52,8 @@ def test_a_rate_limited_tick_skips_and_the_next_one_catches_up(syncro, fake_sync
     fake_syncro.faults.append(Fault("/tickets", status=429, retry_after="30"))
     with dg.instance_for_test() as instance:
         skipped, _ = tick(instance, syncro, "2025-03-13T00:00:00Z")
-        assert isinstance(skipped, dg.SkipReason) and "HTTP 429" in skipped.skip_message
+        assert isinstance(skipped, dg.SkipReason)
+        assert "HTTP 429" in skipped.skip_message
         result, _ = tick(instance, syncro, "2025-03-13T00:00:00Z")
     assert ranges(result) == [("2025-03-13", "2025-03-13")]
     assert [e["path"] for e in fake_syncro.log] == ["/tickets", "/tickets"]
@@ -63,4 +66,5 @@ def test_not_configured_skips(data_dir, monkeypatch):
     monkeypatch.delenv("SDC_SYNCRO_BASE_URL", raising=False)
     with dg.instance_for_test() as instance:
         result, _ = tick(instance, Syncro(), None)
-    assert isinstance(result, dg.SkipReason) and result.skip_message == NOT_CONFIGURED
+    assert isinstance(result, dg.SkipReason)
+    assert result.skip_message == NOT_CONFIGURED

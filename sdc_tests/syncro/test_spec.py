@@ -151,15 +151,15 @@ def test_a_listing_the_key_may_not_read_leaves_a_cache_that_says_so(tmp_path):
         server.server_close()
     assert result.success
     cache = pl.read_parquet(tmp_path / "cache" / "customers.parquet")
-    assert cache.height == 5 and cache["machine_names"].list.len().sum() == 0
+    assert cache.height == 5
+    assert cache["machine_names"].list.len().sum() == 0
     assert {"6573253258", "1333585295"} <= set(cache["phones"][0])  # the spec's "657.325.3258 x330": no extension
     metadata = result.asset_materializations_for_node("customer_cache")[0].metadata
     parts = metadata["parts"].value
-    assert parts["syncro_customers"].startswith("fetched") and parts["syncro_contacts"].startswith("fetched")
-    assert (
-        parts["syncro_customer_assets"].startswith("missing")
-        and "Assets - List/Search" in parts["syncro_customer_assets"]
-    )
+    assert parts["syncro_customers"].startswith("fetched")
+    assert parts["syncro_contacts"].startswith("fetched")
+    assert parts["syncro_customer_assets"].startswith("missing")
+    assert "Assets - List/Search" in parts["syncro_customer_assets"]
 
 
 @pytest.mark.parametrize(("quirk", "incomplete"), [
@@ -175,6 +175,7 @@ def test_a_server_that_ignores_page_is_asked_twice_and_no_more(tmp_path, quirk, 
     finally:
         server.shutdown()
         server.server_close()
-    assert len(fake.log) == 2 and len(listing) == quirk.page_size
+    assert len(fake.log) == 2
+    assert len(listing) == quirk.page_size
     assert any("repeats page 1" in n for n in client.notices)
     assert bool(client.incomplete) == incomplete

@@ -58,16 +58,16 @@ def test_tickets_become_sessions_on_their_amsterdam_day(ticketportaal, session_s
             (SegmentKind.RESOLUTION, "Priya Sharma", AuthorRole.TECH, False),
         ]
         attributes = printer.context.attributes
-        assert attributes["ticket_number"] == "KK-2025-0001" and attributes["category"] == "Hardware"
+        assert attributes["ticket_number"] == "KK-2025-0001"
+        assert attributes["category"] == "Hardware"
         assert attributes["fields"] == {
             "Merk": "HP",
             "Model": "LaserJet Pro M404dn",
             "Locatie": "Kantoor Utrecht, 2.12",
         }
         assert attributes["configuration_items"][0]["name"] == "PRN-FIN-01"
-        assert printer.context.machine_names == ["PRN-FIN-01"] and printer.context.emails == [
-            "kees.jansen@kruitkramer.nl"
-        ]
+        assert printer.context.machine_names == ["PRN-FIN-01"]
+        assert printer.context.emails == ["kees.jansen@kruitkramer.nl"]
         assert printer.insights.title == "Printer Financiën drukt niet af"
         assert printer.insights.started_at.isoformat() == "2025-03-10T08:15:00+00:00"
 
@@ -94,7 +94,8 @@ def test_kb_and_cis_are_picked_up_by_updated_at(ticketportaal, session_store):
             "- Herstart de print spooler service.\n- Installeer de printerdriver opnieuw.\n- Maak de wachtrij leeg.\n\n"
             "Daarna werkt afdrukken weer."
         )
-        assert "track()" not in articles[1]["text"] and "Instellingen > Apps" in articles[1]["text"]
+        assert "track()" not in articles[1]["text"]
+        assert "Instellingen > Apps" in articles[1]["text"]
         assert [c["ci_number"] for c in read_jsonl(raw / "ticketportaal_cis.jsonl")] == [
             "CI-2025-0001", "CI-2025-0002", "CI-2025-0003", "CI-2025-0005"
         ]  # fmt: skip

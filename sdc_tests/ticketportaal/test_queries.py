@@ -29,7 +29,8 @@ def test_a_ticket_comes_with_requester_agent_category_comments_fields_and_cis(ti
         r["ticket_id"]: r for r in ticketportaal.run(lambda c: fetch_tickets(c, *ALL, Installation.read(c)), "test")
     }
     printer = records[1]
-    assert printer["ticket_number"] == "KK-2025-0001" and printer["status"] == "closed"
+    assert printer["ticket_number"] == "KK-2025-0001"
+    assert printer["status"] == "closed"
     assert printer["created_at"] == "2025-03-10T08:15:00+00:00"
     assert printer["requester"] == {
         "user_id": 1,
@@ -39,7 +40,8 @@ def test_a_ticket_comes_with_requester_agent_category_comments_fields_and_cis(ti
         "role": "user",
         "name": "Kees Jansen",
     }
-    assert printer["agent"]["name"] == "Priya Sharma" and printer["agent"]["role"] == "agent"
+    assert printer["agent"]["name"] == "Priya Sharma"
+    assert printer["agent"]["role"] == "agent"
     assert printer["category"] == {"category_id": 1, "name": "Hardware"}
     assert [(c["comment_id"], c["is_internal"], c["author"]["name"]) for c in printer["comments"]] == [
         (1, False, "Priya Sharma"),
@@ -52,7 +54,8 @@ def test_a_ticket_comes_with_requester_agent_category_comments_fields_and_cis(ti
         ("Locatie", "location", "Kantoor Utrecht, 2.12"),
     ]
     assert [ci["ci_number"] for ci in printer["configuration_items"]] == ["CI-2025-0002"]
-    assert records[2]["agent"] is None and records[2]["resolved_at"] is None
+    assert records[2]["agent"] is None
+    assert records[2]["resolved_at"] is None
     assert [ci["ci_number"] for ci in records[4]["configuration_items"]] == ["CI-2025-0001", "CI-2025-0003"]
 
 
@@ -101,11 +104,15 @@ def test_a_window_costs_four_queries_however_many_tickets_it_holds(ticketportaal
 
 def test_kb_and_cis_leave_out_unpublished_and_written_off_rows(ticketportaal):
     articles, live = ticketportaal.run(lambda c: fetch_kb(c, None, Installation.read(c)), "test")
-    assert [a["kb_id"] for a in articles] == [1, 2] and live == {1, 2}
-    assert articles[0]["author"]["name"] == "Priya Sharma" and articles[0]["category"] == "Hardware"
+    assert [a["kb_id"] for a in articles] == [1, 2]
+    assert live == {1, 2}
+    assert articles[0]["author"]["name"] == "Priya Sharma"
+    assert articles[0]["category"] == "Hardware"
     items, live_cis = ticketportaal.run(lambda c: fetch_cis(c, None, Installation.read(c)), "test")
-    assert [i["ci_id"] for i in items] == [1, 2, 3, 5] and live_cis == {1, 2, 3, 5}
-    assert items[0]["purchase_date"] == "2023-05-01" and items[0]["owner"]["name"] == "Kees Jansen"
+    assert [i["ci_id"] for i in items] == [1, 2, 3, 5]
+    assert live_cis == {1, 2, 3, 5}
+    assert items[0]["purchase_date"] == "2023-05-01"
+    assert items[0]["owner"]["name"] == "Kees Jansen"
     since = datetime(2025, 1, 10, 10, tzinfo=UTC)
     assert ticketportaal.run(lambda c: fetch_cis(c, since, Installation.read(c)), "test")[0] == []
 
@@ -192,7 +199,8 @@ def test_a_lost_connection_is_retried_on_a_fresh_one(ticketportaal):
         return connection.execute(sa.select(sa.func.count()).select_from(tickets)).scalar_one()
 
     assert ticketportaal.run(work, "test") == 5
-    assert len(attempts) == 2 and attempts[0] != attempts[1]
+    assert len(attempts) == 2
+    assert attempts[0] != attempts[1]
 
 
 def test_an_error_that_is_not_a_lost_connection_is_not_retried(ticketportaal):

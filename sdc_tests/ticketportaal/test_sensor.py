@@ -36,7 +36,8 @@ def test_changed_tickets_rerun_their_creation_days_and_the_cursor_follows(ticket
     assert state["tickets"] == "2025-03-12T11:00:00+00:00"
 
     quiet = tick(ticketportaal, first.cursor)
-    assert quiet.run_requests == [] and json.loads(quiet.cursor) == state
+    assert quiet.run_requests == []
+    assert json.loads(quiet.cursor) == state
 
     with ticketportaal.connect() as connection:
         load_rows(connection, {"ticket_comments": [
@@ -52,12 +53,14 @@ def test_changed_tickets_rerun_their_creation_days_and_the_cursor_follows(ticket
 def test_an_unreachable_database_keeps_the_cursor(data_dir):
     down = Ticketportaal(host="127.0.0.1", port=1, user="root", database="x", retries=0, connect_timeout=2)
     result = tick(down, json.dumps({"tickets": "2025-03-11T12:00:00+00:00"}))
-    assert isinstance(result, dg.SkipReason) and "cursor kept at 2025-03-11T12:00:00+00:00" in result.skip_message
+    assert isinstance(result, dg.SkipReason)
+    assert "cursor kept at 2025-03-11T12:00:00+00:00" in result.skip_message
 
 
 def test_not_configured_skips_with_the_reason(data_dir):
     result = tick(Ticketportaal(), None)
-    assert isinstance(result, dg.SkipReason) and "TICKETPORTAAL_HOST" in result.skip_message
+    assert isinstance(result, dg.SkipReason)
+    assert "TICKETPORTAAL_HOST" in result.skip_message
 
 
 def _tick_in(instance, portal, cursor):
@@ -100,7 +103,11 @@ def test_a_row_run_while_ahead_of_the_clock_is_not_run_again_once_the_clock_pass
     row = {"ticket_id": 4, "created_at": "2025-03-11T09:00:00+00:00", "changed_at": "2026-12-03T07:34:00+00:00"}
     ahead = datetime(2026, 12, 3, 7, 33, 59, tzinfo=UTC)
     first, cursor, future = plan_ticket_runs([row], ahead, {"2025-03-11"}, ahead)
-    assert len(first) == 1 and future == {"4": row["changed_at"]} and cursor == ahead
+    assert len(first) == 1
+    assert future == {"4": row["changed_at"]}
+    assert cursor == ahead
     passed = datetime(2026, 12, 3, 7, 34, 0, tzinfo=UTC)
     again, cursor, future = plan_ticket_runs([row], cursor, {"2025-03-11"}, passed, seen_future=future)
-    assert again == [] and future == {} and cursor == passed
+    assert again == []
+    assert future == {}
+    assert cursor == passed
