@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import os
+import warnings
+from datetime import timedelta
 
 import dagster as dg
 
@@ -14,7 +15,7 @@ from sdc_assets.graph.assets import graph_assets
 from sdc_assets.index.assets import index_assets
 from sdc_assets.partitions import TIMEZONE
 from sdc_assets.sessions.store import SessionStore
-from sdc_assets.syncro.assets import customer_cache_job, syncro_assets
+from sdc_assets.syncro.assets import CUSTOMER_DATA, customer_cache_job, syncro_assets
 from sdc_assets.syncro.reconcile import syncro_reconcile_schedule
 from sdc_assets.syncro.sensors import syncro_update_sensor
 from sdc_assets.ticketportaal.assets import ticketportaal_assets
@@ -25,6 +26,7 @@ from sdc_resources.file_drop import FileDrop
 from sdc_resources.graph_store import graph_store_from_env
 from sdc_resources.index_store import IndexStore
 from sdc_resources.llm import llm_from_env
+from sdc_resources.settings import env
 from sdc_resources.syncro import syncro_from_env
 from sdc_resources.ticketportaal import ticketportaal_from_env
 from sdc_resources.vector_store import VectorStore
@@ -32,23 +34,45 @@ from sdc_resources.vector_store import VectorStore
 customer_cache_schedule = dg.ScheduleDefinition(
     name="customer_cache_schedule",
     job=customer_cache_job,
-    cron_schedule=os.environ.get("SDC_CUSTOMER_CACHE_CRON", "0 6 * * *"),
+    cron_schedule=env("SDC_CUSTOMER_CACHE_CRON", "0 6 * * *"),
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Refresh the customer cache from Syncro (default daily at 06:00; SDC_CUSTOMER_CACHE_CRON).",
 )
 
 
+# What the root applies (map_asset_specs, code references) is preview or beta in 1.13, and relied on.
+_ROOT_APIS = ".*(map_asset_specs|map_resolved_asset_specs|execution_type|CodeReference|source_code_references).*"
+warnings.filterwarnings("ignore", message=_ROOT_APIS, category=dg.PreviewWarning)
+warnings.filterwarnings("ignore", message=_ROOT_APIS, category=dg.BetaWarning)
+OWNERS = ["team:sdc"]
+CUSTOMER_KEYS = {asset.key for asset in CUSTOMER_DATA}
+# Linking matches against the customer cache; the daily schedule refreshes it. The freshness daemon
+# (dagster.yaml) warns when it is more than 26 hours old and fails it after 36, also when the schedule stopped.
+CUSTOMER_DATA_FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=timedelta(hours=36), warn_window=timedelta(hours=26)
+)
+
+
+def _house_rules(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """What every asset gets at the root: its owners, and the customer data its freshness policy."""
+    spec = spec.replace_attributes(owners=OWNERS)
+    return dg.apply_freshness_policy(spec, CUSTOMER_DATA_FRESHNESS) if spec.key in CUSTOMER_KEYS else spec
+
+
 def build_definitions() -> dg.Definitions:
+    """Every layer's definitions, with owners, links to their code, and freshness applied here at the root."""
     return dg.Definitions(
-        assets=[
-            *file_drop_assets,
-            *syncro_assets,
-            *ticketportaal_assets,
-            *enrichment_assets,
-            *index_assets,
-            *graph_assets,
-        ],
+        assets=dg.with_source_code_references(
+            [
+                *file_drop_assets,
+                *syncro_assets,
+                *ticketportaal_assets,
+                *enrichment_assets,
+                *index_assets,
+                *graph_assets,
+            ]
+        ),
         jobs=[customer_cache_job],
         # One process per run: each step process of the multiprocess default would import the code location
         # (torch, spaCy) again, which costs more than the steps of a typical run (README, "Runs").
@@ -67,7 +91,7 @@ def build_definitions() -> dg.Definitions:
             "entity_model": EntityModel(),
             "llm": llm_from_env(),
         },
-    )
+    ).map_asset_specs(func=_house_rules)
 
 
 defs = build_definitions()

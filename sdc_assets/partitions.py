@@ -7,7 +7,6 @@ zone ``SDC_TIMEZONE`` (default Europe/Amsterdam); the first day is
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, tzinfo
@@ -15,9 +14,10 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from sdc_resources.settings import env
 from sdc_resources.zone import TIMEZONE
 
-START_DATE = os.environ.get("SDC_PARTITION_START", "2020-01-01")
+START_DATE = env("SDC_PARTITION_START", "2020-01-01")
 
 daily_partitions = dg.DailyPartitionsDefinition(start_date=START_DATE, timezone=TIMEZONE, end_offset=1)
 

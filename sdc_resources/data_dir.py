@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from sdc_resources.settings import env
 
 
 def default_data_path(*parts: str) -> Path:
     """An absolute path under the data folder, read from the environment when the resource is built."""
-    return Path(os.environ.get("SDC_DATA_DIR", "data")).absolute().joinpath(*parts)
+    return Path(env("SDC_DATA_DIR", "data")).absolute().joinpath(*parts)

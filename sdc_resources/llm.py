@@ -8,7 +8,6 @@ is asked once more, then given up with the reason. No tools are bound: the model
 
 import functools
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
@@ -17,13 +16,10 @@ import dagster as dg
 from pydantic import BaseModel, Field, ValidationError
 
 from sdc_resources.redact import redact
+from sdc_resources.settings import env, env_int, env_var
 
 T = TypeVar("T", bound=BaseModel)
 _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
-
-
-def _env(name: str) -> str | None:
-    return os.environ.get(name) or None
 
 
 class BudgetExhausted(Exception):
@@ -60,19 +56,19 @@ class LLM(dg.ConfigurableResource):
     """Chat models by provider; the key comes from ``SDC_LLM_API_KEY`` through ``dg.EnvVar``."""
 
     provider: Literal["none", "openai", "gemini"] = Field(
-        default_factory=lambda: _env("SDC_LLM_PROVIDER") or "none", description="none | openai | gemini"
+        default_factory=lambda: env("SDC_LLM_PROVIDER", "none"), description="none | openai | gemini"
     )
     base_url: str | None = Field(
-        default_factory=lambda: _env("SDC_LLM_BASE_URL"),
+        default_factory=lambda: env("SDC_LLM_BASE_URL"),
         description="An OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 for Ollama.",
     )
     api_key: str | None = Field(default=None, description="Pass dg.EnvVar('SDC_LLM_API_KEY').")
-    model_simple: str = Field(default_factory=lambda: _env("SDC_LLM_MODEL_SIMPLE") or "gpt-4o-mini")
-    model_complex: str = Field(default_factory=lambda: _env("SDC_LLM_MODEL_COMPLEX") or "gpt-4o")
+    model_simple: str = Field(default_factory=lambda: env("SDC_LLM_MODEL_SIMPLE", "gpt-4o-mini"))
+    model_complex: str = Field(default_factory=lambda: env("SDC_LLM_MODEL_COMPLEX", "gpt-4o"))
     timeout: float = Field(default=30.0, gt=0, description="Seconds per request.")
     max_retries: int = Field(default=2, ge=0, description="Transport retries (timeouts, 429, 5xx) per request.")
-    max_calls_per_run: int = Field(default_factory=lambda: int(_env("SDC_LLM_MAX_CALLS") or 500), ge=0)
-    max_tokens_per_run: int = Field(default_factory=lambda: int(_env("SDC_LLM_MAX_TOKENS") or 500_000), ge=0)
+    max_calls_per_run: int = Field(default_factory=lambda: env_int("SDC_LLM_MAX_CALLS", 500), ge=0)
+    max_tokens_per_run: int = Field(default_factory=lambda: env_int("SDC_LLM_MAX_TOKENS", 500_000), ge=0)
 
     @property
     def enabled(self) -> bool:
@@ -149,4 +145,4 @@ def parse_json(text: str, schema: type[T]) -> T:
 
 
 def llm_from_env() -> LLM:
-    return LLM(api_key=dg.EnvVar("SDC_LLM_API_KEY") if _env("SDC_LLM_API_KEY") else None)
+    return LLM(api_key=env_var("SDC_LLM_API_KEY"))

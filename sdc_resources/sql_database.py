@@ -9,7 +9,6 @@ A unit of work that loses its connection is retried on a fresh one, with back-of
 
 import functools
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,15 +19,13 @@ import dagster as dg
 import sqlalchemy as sa
 from pydantic import Field
 
+from sdc_resources.settings import env, env_int, env_var
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # MySQL client errors that mean the connection or the server went away, or a transient lock conflict.
 RETRYABLE_MYSQL = {1205, 1213, 2003, 2006, 2013, 2055}
-
-
-def _env(name: str) -> str | None:
-    return os.environ.get(name) or None
 
 
 @functools.cache
@@ -148,14 +145,14 @@ def statement_counter(engine: sa.Engine) -> Iterator[list[str]]:
 def database_from_env(prefix: str, sqlite_default: str | None = None, **fields) -> dict:
     """Settings for a :class:`SqlDatabase` from ``<prefix>_HOST``, ``_PORT``, ``_USER``, ``_PASSWORD``,
     ``_DATABASE`` and ``<prefix>_SQLITE``; the password only as a ``dg.EnvVar``, and only when set."""
-    settings: dict = {"sqlite_path": _env(f"{prefix}_SQLITE") or sqlite_default, **fields}
-    if host := _env(f"{prefix}_HOST"):
+    settings: dict = {"sqlite_path": env(f"{prefix}_SQLITE", sqlite_default), **fields}
+    if host := env(f"{prefix}_HOST"):
         settings |= {
             "host": host,
-            "port": int(_env(f"{prefix}_PORT") or 3306),
-            "user": _env(f"{prefix}_USER"),
-            "database": _env(f"{prefix}_DATABASE"),
+            "port": env_int(f"{prefix}_PORT", 3306),
+            "user": env(f"{prefix}_USER"),
+            "database": env(f"{prefix}_DATABASE"),
         }
-        if _env(f"{prefix}_PASSWORD"):
-            settings["password"] = dg.EnvVar(f"{prefix}_PASSWORD")
+        if password := env_var(f"{prefix}_PASSWORD"):
+            settings["password"] = password
     return settings

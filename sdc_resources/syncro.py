@@ -1,6 +1,5 @@
 """The Syncro resource: which Syncro to read (live account, or a folder of captured responses) and how."""
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -10,6 +9,7 @@ from pydantic import Field
 
 from sdc_resources.data_dir import default_data_path
 from sdc_resources.pacer import Pacer, SharedWindow
+from sdc_resources.settings import env, env_var
 from sdc_resources.syncro_client import MAX_PAGES, LiveClient, ReplayClient, SyncroApi
 
 SENSOR_TIMEOUT = (3.0, 10.0)  # a sensor tick must end well inside Dagster's 60 s: no retries, short waits
@@ -23,25 +23,21 @@ NOT_CONFIGURED = (
 )
 
 
-def _env(name: str) -> str | None:
-    return os.environ.get(name) or None
-
-
 class Syncro(dg.ConfigurableResource):
     """SyncroMSP's API. The key comes from ``SYNCRO_API_KEY`` through ``dg.EnvVar``, so it never shows in the UI."""
 
     subdomain: str | None = Field(default=None, description="<subdomain>.syncromsp.com")
     api_key: str | None = Field(default=None, description="API token; pass dg.EnvVar('SYNCRO_API_KEY').")
     base_url: str | None = Field(
-        default_factory=lambda: _env("SDC_SYNCRO_BASE_URL"),
+        default_factory=lambda: env("SDC_SYNCRO_BASE_URL"),
         description="Overrides https://<subdomain>.syncromsp.com/api/v1 (a proxy, a test server).",
     )
     replay_dir: str | None = Field(
-        default_factory=lambda: _env("SDC_SYNCRO_REPLAY_DIR"),
+        default_factory=lambda: env("SDC_SYNCRO_REPLAY_DIR"),
         description="Read captured responses from this folder instead of the API.",
     )
     capture_dir: str | None = Field(
-        default_factory=lambda: _env("SDC_SYNCRO_CAPTURE_DIR"),
+        default_factory=lambda: env("SDC_SYNCRO_CAPTURE_DIR"),
         description="Also save every live response here, in the layout replay_dir reads.",
     )
     raw_dir: str = Field(default_factory=lambda: str(default_data_path("raw", "syncro")))
@@ -55,7 +51,7 @@ class Syncro(dg.ConfigurableResource):
     backoff_max: float = Field(default=120.0, gt=0, description="Longest single wait, Retry-After included.")
     max_pages: int = Field(default=MAX_PAGES, ge=1, description="Pages read of one listing at most (with a warning).")
     timezone: str = Field(
-        default_factory=lambda: _env("SDC_SYNCRO_TIMEZONE") or _env("SDC_TIMEZONE") or "Europe/Amsterdam",
+        default_factory=lambda: env("SDC_SYNCRO_TIMEZONE") or env("SDC_TIMEZONE", "Europe/Amsterdam"),
         description="The account's time zone: times the API sends without an offset are read in it.",
     )
 
@@ -126,6 +122,6 @@ class Syncro(dg.ConfigurableResource):
 def syncro_from_env() -> Syncro:
     """The resource as definitions build it: secrets as EnvVars, and only when they are set."""
     return Syncro(
-        subdomain=dg.EnvVar("SYNCRO_SUBDOMAIN") if _env("SYNCRO_SUBDOMAIN") else None,
-        api_key=dg.EnvVar("SYNCRO_API_KEY") if _env("SYNCRO_API_KEY") else None,
+        subdomain=env_var("SYNCRO_SUBDOMAIN"),
+        api_key=env_var("SYNCRO_API_KEY"),
     )

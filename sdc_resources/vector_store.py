@@ -1,12 +1,12 @@
 """ChromaDB: embedded under data/chroma/ by default, a Chroma server when SDC_CHROMA_HOST is set."""
 
 import functools
-import os
 
 import dagster as dg
 from pydantic import Field
 
 from sdc_resources.data_dir import default_data_path
+from sdc_resources.settings import env, env_int
 
 
 @functools.cache
@@ -25,10 +25,10 @@ class VectorStore(dg.ConfigurableResource):
 
     path: str = Field(default_factory=lambda: str(default_data_path("chroma")), description="Embedded store folder.")
     host: str | None = Field(
-        default_factory=lambda: os.environ.get("SDC_CHROMA_HOST") or None,
+        default_factory=lambda: env("SDC_CHROMA_HOST") or None,
         description="A Chroma server's host; unset means the embedded store.",
     )
-    port: int = Field(default_factory=lambda: int(os.environ.get("SDC_CHROMA_PORT", "8000")))
+    port: int = Field(default_factory=lambda: env_int("SDC_CHROMA_PORT", 8000))
 
     def client(self):
         return _client(self.path, self.host, self.port)

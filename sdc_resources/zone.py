@@ -1,5 +1,5 @@
 """The zone of SDC's days: ``SDC_TIMEZONE`` (default Europe/Amsterdam), read once when SDC starts."""
 
-import os
+from sdc_resources.settings import env
 
-TIMEZONE = os.environ.get("SDC_TIMEZONE", "Europe/Amsterdam")
+TIMEZONE = env("SDC_TIMEZONE", "Europe/Amsterdam")

@@ -1,4 +1,12 @@
+import asyncio
+from datetime import UTC, datetime, timedelta
+
 import dagster as dg
+import pytest
+from dagster._core.definitions.freshness import FreshnessState
+from dagster._core.definitions.freshness_evaluator import TimeWindowFreshnessPolicyEvaluator
+from dagster._core.loader import LoadingContextForTest
+from dagster._core.test_utils import freeze_time
 
 from sdc_assets.definitions import defs
 from sdc_assets.file_drop.sensors import source_selection
@@ -108,3 +116,32 @@ def test_a_changed_source_re_runs_its_own_days_through_the_graph_and_nothing_els
         resolved = [k.to_user_string() for k in keys(selection)]
         assert resolved[:2] == source  # upstream first
         assert set(resolved) == {*source, *downstream}
+
+
+@pytest.mark.parametrize(
+    ("hours", "state"),
+    [(1, FreshnessState.PASS), (30, FreshnessState.WARN), (40, FreshnessState.FAIL)],
+)
+def test_customer_data_goes_stale_when_no_run_refreshes_it(hours, state):
+    """The freshness daemon's own evaluator on SDC's policy: stale without any run, e.g. when the schedule
+    stopped (the hand-written check this replaces could only notice in a run)."""
+    graph = defs.resolve_asset_graph()
+    with dg.instance_for_test() as instance:
+        for name in sorted(SYNCRO_CUSTOMERS):
+            instance.report_runless_asset_event(dg.AssetMaterialization(name))
+        later = datetime.now(UTC) + timedelta(hours=hours)
+        with freeze_time(later):
+            for name in sorted(SYNCRO_CUSTOMERS):
+                node = graph.get(dg.AssetKey(name))
+                evaluated = asyncio.run(
+                    TimeWindowFreshnessPolicyEvaluator().evaluate_freshness(LoadingContextForTest(instance), node)
+                )
+                assert evaluated == state, name
+
+
+def test_every_asset_has_owners_and_a_link_to_its_code():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.owners == ["team:sdc"], key
+        assert "dagster/code_references" in node.metadata, key

@@ -12,7 +12,7 @@ from pydantic import Field
 from sdc_assets.enrichment.analyzed_day import analysis_sample, analyze_day
 from sdc_assets.enrichment.linked_day import REVIEW_METHODS, link_day, link_sample, review_csv
 from sdc_assets.enrichment.linking import CustomerIndex
-from sdc_assets.metadata import markdown_table
+from sdc_assets.metadata import preview_table
 from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.sources import SESSION_ASSETS
 from sdc_assets.sessions.store import SessionStore
@@ -84,7 +84,7 @@ def linked_sessions(
                 "needs_review": len(done.review),
                 "llm_failed_quarantined": len(done.failures),
                 **{f"method_{m}": n for m, n in sorted(done.methods.items())},
-                "sample": dg.MetadataValue.md(markdown_table(link_sample(done, PREVIEW_ROWS))),
+                "sample": preview_table(link_sample(done, PREVIEW_ROWS)),
             },
             partition_key=day,
         )
@@ -135,7 +135,7 @@ def analyzed_sessions(
                 "written": len(written),
                 "quarantined": len(done.failures),
                 **{f"method_{m}": n for m, n in sorted(done.methods.items())},
-                "sample": dg.MetadataValue.md(markdown_table(analysis_sample(done, PREVIEW_ROWS))),
+                "sample": preview_table(analysis_sample(done, PREVIEW_ROWS)),
             },
             partition_key=day,
         )

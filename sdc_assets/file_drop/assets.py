@@ -10,13 +10,14 @@ import polars as pl
 from sdc_assets.file_drop.ingest import ParsedFile, parse_file, records_of_days, remove_stale_work, row_record
 from sdc_assets.file_drop.records import ParseOptions, Record
 from sdc_assets.file_drop.sources import FILE_SOURCES, FileSource
-from sdc_assets.metadata import markdown_table
+from sdc_assets.metadata import preview_table
 from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.asset import DaySessions, sessions_assets
 from sdc_assets.sessions.model import Session
-from sdc_assets.sessions.writing import PREVIEW_ROWS, quarantine_check, quarantine_check_spec
-from sdc_resources.atomic import write_atomic_with
+from sdc_assets.sessions.quarantine import build_quarantine_check
+from sdc_assets.sessions.writing import PREVIEW_ROWS
 from sdc_resources.file_drop import FileDrop
+from sdc_resources.parquet_files import write_parquet_if_changed
 
 
 def parse_inbox(source: FileSource, file_drop: FileDrop, log: Callable[[str], object]) -> list[ParsedFile]:
@@ -61,18 +62,7 @@ def build_sessions(source: FileSource, frame: pl.DataFrame) -> tuple[list[Sessio
     return sessions, failures
 
 
-def _write_parquet_if_changed(path: Path, frame: pl.DataFrame) -> bool:
-    if frame.is_empty():
-        existed = path.exists()
-        path.unlink(missing_ok=True)
-        return existed
-    if path.exists() and pl.read_parquet(path).equals(frame):
-        return False
-    write_atomic_with(path, frame.write_parquet)
-    return True
-
-
-def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
+def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition | dg.AssetChecksDefinition]:
     raw_name = f"{source.name}_raw"
 
     @dg.asset(
@@ -80,7 +70,6 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
         group_name="sources",
         **DAILY,
         kinds={"polars", "parquet"},
-        check_specs=[quarantine_check_spec(raw_name)],
         description=f"The parsed records of {source.label} per day, as Parquet under data/raw/{source.name}/. "
         f"Reads every file in the {source.name} inbox; bad records go to data/quarantine/{source.name}/.",
     )
@@ -90,14 +79,14 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
         frame = records_of_days(files, context.partition_keys, ParseOptions.of(file_drop))
         for day in context.partition_keys:
             records = frame.filter(pl.col("day") == day)
-            changed = _write_parquet_if_changed(file_drop.raw_dir / source.name / f"{day}.parquet", records)
+            changed = write_parquet_if_changed(file_drop.raw_dir / source.name / f"{day}.parquet", records)
             preview = records.head(PREVIEW_ROWS).select("session_key", "time", "kind", "location", "source_file")
             context.add_asset_metadata(
                 {
                     "dagster/row_count": records.height,
                     "sessions": records["session_key"].n_unique(),
                     "changed": changed,
-                    "preview": dg.MetadataValue.md(markdown_table(preview.to_dicts())),
+                    "preview": preview_table(preview.to_dicts()),
                 },
                 partition_key=day,
             )
@@ -111,8 +100,7 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
                 "path": dg.MetadataValue.path(str(file_drop.raw_dir / source.name)),
                 "days_in_run": len(context.partition_keys),
                 "seconds": round(time.perf_counter() - started, 3),
-            },
-            check_results=[quarantine_check(rejected, file_drop.quarantine_dir / source.name)],
+            }
         )
 
     def day_sessions(file_drop: FileDrop, day: str) -> DaySessions:
@@ -121,8 +109,12 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition]:
         sessions, failures = build_sessions(source, frame) if frame.height else ([], [])
         return DaySessions(sessions, failures, file_drop.quarantine_dir / source.name / f"sessions-{day}.jsonl")
 
+    def quarantine_files(file_drop: FileDrop, _days: list[str]) -> list[Path]:
+        return [Path(f.quarantine) for f in parse_inbox(source, file_drop, lambda _: None) if f.quarantine]
+
     return [
         raw_asset,
+        build_quarantine_check(raw_name, "file_drop", quarantine_files),
         *sessions_assets(source.name, raw_name, "file_drop", day_sessions, f"{source.label} as Sessions."),
     ]
 

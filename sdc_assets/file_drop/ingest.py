@@ -23,6 +23,7 @@ from sdc_assets.file_drop.records import ParseOptions, Record, Rejected, SourceP
 from sdc_assets.file_drop.sources import FileSource
 from sdc_resources.atomic import write_atomic, write_atomic_with
 from sdc_resources.file_drop import DroppedFile, FileDrop
+from sdc_resources.jsonl import write_jsonl
 from sdc_resources.run_health import process_alive
 
 BATCH_ROWS = 20_000
@@ -185,9 +186,8 @@ def _quarantine(
     """Write the rejects (and, if the file could not be read to its end, a copy of it, streamed)."""
     folder = file_drop.quarantine_dir / source.name
     stem = f"{dropped.relpath.replace('/', '__')}.{sha256[:12]}"
-    lines = [json.dumps({"file": dropped.relpath, "sha256": sha256, **asdict(r)}, ensure_ascii=False) for r in rejects]
     target = folder / f"{stem}.rejects.jsonl"
-    write_atomic(target, ("\n".join(lines) + "\n").encode())
+    write_jsonl(target, [{"file": dropped.relpath, "sha256": sha256, **asdict(r)} for r in rejects])
     if error is not None:
         copy = folder / stem
         if not copy.exists():

@@ -1,7 +1,6 @@
 """``graph_nodes`` and ``graph_edges``: the knowledge graph over every session of a day and the portal's
 reference data, written to MySQL/MariaDB (or the demo's SQLite file) with idempotent, scoped syncs."""
 
-import os
 import time
 from pathlib import Path
 
@@ -12,22 +11,23 @@ from sdc_assets.graph.entities import known_names
 from sdc_assets.graph.reading import DayReader, read_reference
 from sdc_assets.graph.scoped import build_graph, day_metadata, edge_preview, run_metadata
 from sdc_assets.graph.similarity import description_vectors, similar_edges
-from sdc_assets.metadata import markdown_table
+from sdc_assets.metadata import preview_table
 from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.sources import SESSION_ASSETS
 from sdc_assets.sessions.store import SessionStore
 from sdc_resources.entity_model import EntityModel
 from sdc_resources.graph_store import GraphStore
 from sdc_resources.index_store import IndexStore
+from sdc_resources.settings import env_float
 from sdc_resources.ticketportaal import Ticketportaal
 
 GRAPH_POOL = "sdc_graph"
 
 
 class GraphConfig(dg.Config):
-    similarity_threshold: float = float(os.environ.get("SDC_SIMILARITY_THRESHOLD", "0.75"))
+    similarity_threshold: float = env_float("SDC_SIMILARITY_THRESHOLD", 0.75)
     """Cosine similarity of two tickets' problem descriptions above which they are SIMILAR_TO."""
-    resolution_threshold: float = float(os.environ.get("SDC_RESOLUTION_THRESHOLD", "0.6"))
+    resolution_threshold: float = env_float("SDC_RESOLUTION_THRESHOLD", 0.6)
     """Cosine similarity of a resolution to a KB article above which the ticket is RESOLVED_BY it."""
     neighbours: int = 10
     """At most this many SIMILAR_TO (and RESOLVED_BY) edges per ticket: the most similar, ties by node id."""
@@ -124,7 +124,7 @@ def knowledge_graph(
     nodes |= {"reference": reference_state, "model": entity_model.model}
     yield dg.MaterializeResult(asset_key="graph_nodes", metadata=nodes)
     yield dg.MaterializeResult(
-        asset_key="graph_edges", metadata={**edges, "preview": dg.MetadataValue.md(markdown_table(edge_preview(graph)))}
+        asset_key="graph_edges", metadata={**edges, "preview": preview_table(edge_preview(graph))}
     )
 
 

@@ -1,17 +1,15 @@
-"""Writing a day of sessions from any source: store, quarantine, metadata and the validity check."""
+"""Writing a day of sessions from any source: store, quarantine, metadata; reading stored files back."""
 
-import json
 from pathlib import Path
 
 import dagster as dg
 
-from sdc_assets.metadata import markdown_table
+from sdc_assets.metadata import preview_table
 from sdc_assets.sessions.model import Session
+from sdc_assets.sessions.quarantine import quarantine_failures
 from sdc_assets.sessions.store import SessionStore
-from sdc_resources.atomic import write_atomic
 
 PREVIEW_ROWS = 10
-QUARANTINE_CHECK = "no_quarantined_records"
 
 
 def write_session_day(
@@ -36,7 +34,7 @@ def write_session_day(
             "removed": len(result.removed),
             "quarantined": len(failures),
             "path": dg.MetadataValue.path(str(store.partition_dir(source, day))),
-            "preview": dg.MetadataValue.md(markdown_table([_preview_row(s) for s in sessions[:PREVIEW_ROWS]])),
+            "preview": preview_table([_preview_row(s) for s in sessions[:PREVIEW_ROWS]]),
         },
         partition_key=day,
     )
@@ -44,28 +42,6 @@ def write_session_day(
         context.log.info(
             f"{source} {day}: {len(sessions)} sessions ({len(result.written)} written, {len(result.removed)} removed)"
         )
-
-
-def quarantine_check_spec(asset: str) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(QUARANTINE_CHECK, asset=asset, description="Every record of the source could be read.")
-
-
-def quarantine_check(count: int, quarantine: Path | None = None) -> dg.AssetCheckResult:
-    """WARN when records were quarantined: the run still succeeds, the UI shows where to look."""
-    metadata = {"quarantined_records": count}
-    if quarantine is not None:
-        metadata["quarantine"] = dg.MetadataValue.path(str(quarantine))
-    return dg.AssetCheckResult(
-        check_name=QUARANTINE_CHECK, passed=count == 0, severity=dg.AssetCheckSeverity.WARN, metadata=metadata
-    )
-
-
-def quarantine_failures(path: Path, failures: list[dict]) -> None:
-    """Write the records that failed, one JSON object a line; no failures removes the file."""
-    if failures:
-        write_atomic(path, "".join(json.dumps(f, ensure_ascii=False) + "\n" for f in failures).encode())
-    else:
-        path.unlink(missing_ok=True)
 
 
 def invalid_files(store: SessionStore, source: str, day: str) -> list[str]:

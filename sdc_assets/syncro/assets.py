@@ -8,27 +8,22 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
 import dagster as dg
-import polars as pl
 
-from sdc_assets.metadata import markdown_table
+from sdc_assets.metadata import preview_table
 from sdc_assets.partitions import DAILY, TIMEZONE
 from sdc_assets.sessions.asset import DaySessions, sessions_assets
-from sdc_assets.sessions.writing import (
-    PREVIEW_ROWS,
-    quarantine_check,
-    quarantine_check_spec,
-    quarantine_failures,
-)
+from sdc_assets.sessions.quarantine import build_quarantine_check, quarantine_failures
+from sdc_assets.sessions.writing import PREVIEW_ROWS
 from sdc_assets.syncro.customers import customer_cache_table
 from sdc_assets.syncro.records import Problem, clean_comment, clean_listing, clean_ticket
 from sdc_assets.syncro.tickets import comments_incomplete, creation_day, sorted_comments, ticket_session
-from sdc_resources.atomic import write_atomic, write_atomic_with
+from sdc_resources.atomic import write_atomic
 from sdc_resources.jsonl import read_jsonl, write_jsonl_if_changed
+from sdc_resources.parquet_files import write_parquet_if_changed
 from sdc_resources.syncro import Syncro
 from sdc_resources.syncro_client import SyncroApi, SyncroAuthError, SyncroNotFound
 
 SOURCE = "syncro"
-CACHE_MAX_AGE = timedelta(hours=36)
 # Every step that calls Syncro takes the one slot of this pool (dagster.yaml), so at most one of them draws on
 # the account's rate limit at a time; the shared pacer keeps sensors and the CLI within it too.
 SYNCRO_POOL = "syncro"
@@ -84,7 +79,6 @@ def fetch_tickets(client: SyncroApi, days: list[str], start: datetime, zone: tzi
     **DAILY,
     kinds={"syncro", "json"},
     pool=SYNCRO_POOL,
-    check_specs=[quarantine_check_spec("syncro_tickets_raw")],
     description="Syncro tickets by the local day they were created, with every comment, checked field by field: "
     "data/raw/syncro/tickets/<day>.jsonl. A ticket or field that cannot be read goes to data/quarantine/syncro/ "
     "with its endpoint, id, field and reason. Empty, with a message, when Syncro is not configured.",
@@ -96,7 +90,7 @@ def syncro_tickets_raw(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.
         status = _not_configured(context, syncro)
         for day in days:
             context.add_asset_metadata(status, partition_key=day)
-        return dg.MaterializeResult(metadata={"status": status["status"]}, check_results=[quarantine_check(0)])
+        return dg.MaterializeResult(metadata={"status": status["status"]})
     client = syncro.client(progress=context.log.info)
     context.log.info(f"syncro: tickets created {days[0]} .. {days[-1]} from the {syncro.describe()}")
     fetched = fetch_tickets(client, days, context.partition_time_window.start, syncro.zone, context.log.info)
@@ -123,7 +117,7 @@ def syncro_tickets_raw(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.
                 "comments": sum(len(t.get("comments") or []) for t in tickets),
                 "changed": changed,
                 "quarantined": len(fetched.problems_by_day[day]),
-                "preview": dg.MetadataValue.md(markdown_table(preview)),
+                "preview": preview_table(preview),
             },
             partition_key=day,
         )
@@ -139,9 +133,13 @@ def syncro_tickets_raw(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.
             "notices": dg.MetadataValue.json(client.notices),
             "path": dg.MetadataValue.path(str(raw_dir)),
             "seconds": round(time.perf_counter() - started, 3),
-        },
-        check_results=[quarantine_check(len(problems), quarantine)],
+        }
     )
+
+
+def _ticket_quarantine(syncro: Syncro, days: list[str]) -> list[Path]:
+    folder = Path(syncro.quarantine_dir)
+    return [*(folder / f"tickets-{day}.rejects.jsonl" for day in days), folder / "tickets-undated.rejects.jsonl"]
 
 
 def _day_sessions(syncro: Syncro, day: str) -> DaySessions:
@@ -170,7 +168,6 @@ def _listing_asset(name: str, what: str, fetch, permission: str | None) -> dg.As
         group_name="sources",
         kinds={"syncro", "json"},
         pool=SYNCRO_POOL,
-        check_specs=[quarantine_check_spec(name)],
         description=f"Syncro's {what}, as the API returned them: data/raw/syncro/{name}.jsonl."
         + (
             f" Optional: without the '{permission}' permission the customer cache is built without them."
@@ -180,7 +177,7 @@ def _listing_asset(name: str, what: str, fetch, permission: str | None) -> dg.As
     )
     def listing(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.MaterializeResult:
         if syncro.mode is None:
-            return dg.MaterializeResult(metadata=_not_configured(context, syncro), check_results=[quarantine_check(0)])
+            return dg.MaterializeResult(metadata=_not_configured(context, syncro))
         client = syncro.client(progress=context.log.info)
         status_path = Path(syncro.raw_dir) / f"{name}.status.json"
         try:
@@ -191,13 +188,12 @@ def _listing_asset(name: str, what: str, fetch, permission: str | None) -> dg.As
             reason = f"skipped: {exc} (the key lacks the '{permission}' permission, or the account has no such listing)"
             context.log.warning(f"syncro: {what} {reason}")
             write_atomic(status_path, json.dumps({"ok": False, "reason": reason}).encode())
-            return dg.MaterializeResult(metadata={"status": reason}, check_results=[quarantine_check(0)])
+            return dg.MaterializeResult(metadata={"status": reason})
         if client.incomplete:
             raise dg.Failure(f"Syncro's {what} listing was incomplete, the stored one kept: {client.incomplete}")
         kept, problems = clean_listing(items, f"/{name.removeprefix('syncro_')}")
         changed = write_jsonl_if_changed(Path(syncro.raw_dir) / f"{name}.jsonl", kept)
-        quarantine = Path(syncro.quarantine_dir) / f"{name}.rejects.jsonl"
-        write_problems(quarantine, problems)
+        write_problems(_listing_quarantine(syncro, name), problems)
         fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
         write_atomic(status_path, json.dumps({"ok": True, "fetched_at": fetched_at}).encode())
         for line in client.notices:
@@ -212,11 +208,14 @@ def _listing_asset(name: str, what: str, fetch, permission: str | None) -> dg.As
                 "quarantined_records": len(problems),
                 "notices": dg.MetadataValue.json(client.notices),
                 "source": syncro.describe(),
-            },
-            check_results=[quarantine_check(len(problems), quarantine)],
+            }
         )
 
     return listing
+
+
+def _listing_quarantine(syncro: Syncro, name: str) -> Path:
+    return Path(syncro.quarantine_dir) / f"{name}.rejects.jsonl"
 
 
 syncro_customers = _listing_asset("syncro_customers", "customers", lambda client: client.customers(), None)
@@ -235,13 +234,6 @@ syncro_customer_assets = _listing_asset(
     group_name="sources",
     deps=[syncro_customers, syncro_contacts, syncro_customer_assets],
     kinds={"polars", "parquet"},
-    check_specs=[
-        dg.AssetCheckSpec(
-            "customer_cache_fresh",
-            asset="customer_cache",
-            description=f"Syncro's customers were fetched less than {CACHE_MAX_AGE.total_seconds() / 3600:.0f} h ago.",
-        )
-    ],
     description="Every Syncro customer with business and person name, e-mails and their domains (shared mail "
     "providers left out), phones, contacts, and machine names: the table linking matches against. "
     "data/cache/customers.parquet.",
@@ -255,9 +247,7 @@ def customer_cache(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.Mate
             context.log.warning(f"customer cache: {name} {state}")
     table = customer_cache_table(*(read_jsonl(p) for p in paths))
     target = Path(syncro.cache_dir) / "customers.parquet"
-    changed = not (target.exists() and pl.read_parquet(target).equals(table))
-    if changed:
-        write_atomic_with(target, table.write_parquet)
+    changed = write_parquet_if_changed(target, table, keep_empty=True)
     fetched = [datetime.fromtimestamp(p.stat().st_mtime, UTC) for p in paths if p.exists()]
     age = datetime.now(UTC) - min(fetched) if fetched else None
     age_hours = round(age.total_seconds() / 3600, 2) if age else -1.0
@@ -274,16 +264,8 @@ def customer_cache(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.Mate
             "parts": dg.MetadataValue.json(parts),
             "age_hours": age_hours,
             "path": dg.MetadataValue.path(str(target)),
-            "preview": dg.MetadataValue.md(markdown_table(preview.to_dicts())),
-        },
-        check_results=[
-            dg.AssetCheckResult(
-                check_name="customer_cache_fresh",
-                passed=age is not None and age < CACHE_MAX_AGE,
-                severity=dg.AssetCheckSeverity.WARN,
-                metadata={"age_hours": age_hours},
-            )
-        ],
+            "preview": preview_table(preview.to_dicts()),
+        }
     )
 
 
@@ -306,16 +288,19 @@ def _listing_status(raw: Path, name: str) -> str:
     return f"kept from an earlier fetch ({state.get('reason', 'fetched before status was kept')})"
 
 
+CUSTOMER_DATA = [syncro_customers, syncro_contacts, syncro_customer_assets, customer_cache]
 customer_cache_job = dg.define_asset_job(
     "customer_cache_job",
-    selection=[syncro_customers, syncro_contacts, syncro_customer_assets, customer_cache],
+    selection=CUSTOMER_DATA,
     description="Refresh Syncro's customers, contacts and machines and rebuild the customer cache.",
 )
 syncro_assets = [
     syncro_tickets_raw,
+    build_quarantine_check("syncro_tickets_raw", "syncro", _ticket_quarantine),
     *syncro_sessions,
-    syncro_customers,
-    syncro_contacts,
-    syncro_customer_assets,
-    customer_cache,
+    *CUSTOMER_DATA,
+    *(
+        build_quarantine_check(name, "syncro", lambda syncro, _days, n=name: [_listing_quarantine(syncro, n)], False)
+        for name in LISTINGS
+    ),
 ]

@@ -4,7 +4,6 @@ re-run rewrites the day without them, so their sessions, chunks, vectors and gra
 
 import hashlib
 import json
-import os
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from sdc_assets.syncro.sensors import TICKETS
 from sdc_assets.syncro.tickets import creation_day
 from sdc_resources.jsonl import read_jsonl
 from sdc_resources.pacer import PacerBusy
+from sdc_resources.settings import env
 from sdc_resources.syncro import Syncro
 from sdc_resources.syncro_client import SyncroError
 
@@ -46,7 +46,7 @@ def days_that_lost_tickets(raw_dir: Path, listed: dict[str, set[int]], first_day
 
 @dg.schedule(
     name="syncro_reconcile_schedule",
-    cron_schedule=os.environ.get("SDC_SYNCRO_RECONCILE_CRON", "30 5 * * *"),
+    cron_schedule=env("SDC_SYNCRO_RECONCILE_CRON", "30 5 * * *"),
     execution_timezone=TIMEZONE,
     target=TICKETS,
     default_status=dg.DefaultScheduleStatus.RUNNING,

@@ -1,6 +1,5 @@
 """The Syncro update sensor: tickets changed since the cursor re-run exactly their creation days."""
 
-import os
 from datetime import UTC, datetime, timedelta, tzinfo
 
 import dagster as dg
@@ -10,6 +9,7 @@ from sdc_assets.partitions import TIMEZONE, daily_partitions, range_run_requests
 from sdc_assets.syncro.records import clean_ticket
 from sdc_assets.syncro.tickets import creation_day
 from sdc_resources.pacer import PacerBusy
+from sdc_resources.settings import env_int
 from sdc_resources.syncro import Syncro
 from sdc_resources.syncro_client import SyncroError, parse_time
 
@@ -38,7 +38,7 @@ def plan_updates(
 
 @dg.sensor(
     target=TICKETS,
-    minimum_interval_seconds=int(os.environ.get("SDC_SYNCRO_POLL_SECONDS", "300")),
+    minimum_interval_seconds=env_int("SDC_SYNCRO_POLL_SECONDS", 300),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Asks Syncro for tickets updated since its cursor and re-runs their creation days. "
     "The cursor moves only when Syncro answered.",

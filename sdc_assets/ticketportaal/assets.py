@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import sqlalchemy as sa
 
-from sdc_assets.metadata import markdown_table
+from sdc_assets.metadata import preview_table
 from sdc_assets.partitions import DAILY, TIMEZONE
 from sdc_assets.sessions.asset import DaySessions, sessions_assets
 from sdc_assets.sessions.writing import PREVIEW_ROWS
@@ -75,7 +75,7 @@ def ticketportaal_tickets_raw(context: dg.AssetExecutionContext, ticketportaal: 
                 "field_values": sum(len(r["fields"]) for r in day_records),
                 "ci_links": sum(len(r["configuration_items"]) for r in day_records),
                 "changed": changed,
-                "preview": dg.MetadataValue.md(markdown_table(preview)),
+                "preview": preview_table(preview),
             },
             partition_key=day,
         )
@@ -169,7 +169,7 @@ def _pickup_asset(name: str, what: str, key: str, fetch, shape: Callable[[dict],
                 "changed": result["changed"],
                 "missing_in_this_installation": dg.MetadataValue.json(installation.missing()),
                 "path": dg.MetadataValue.path(str(path)),
-                "preview": dg.MetadataValue.md(markdown_table([preview(r) for r in result["rows"][:PREVIEW_ROWS]])),
+                "preview": preview_table([preview(r) for r in result["rows"][:PREVIEW_ROWS]]),
             }
         )
 

@@ -3,7 +3,6 @@ a changed knowledge base or CMDB re-runs the reference assets."""
 
 import hashlib
 import json
-import os
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -15,6 +14,7 @@ from sdc_assets.ticketportaal.fingerprints import days_that_differ
 from sdc_assets.ticketportaal.installation import Installation, PortalSchemaError
 from sdc_assets.ticketportaal.queries import changed_tickets, database_now, day_fingerprints, reference_signature
 from sdc_assets.ticketportaal.tickets import creation_day, utc
+from sdc_resources.settings import env, env_int
 from sdc_resources.ticketportaal import Ticketportaal
 
 TICKETS = downstream_of("ticketportaal_tickets_raw")  # what changed tickets re-run: their days, through the graph
@@ -48,7 +48,7 @@ def plan_ticket_runs(
 
 @dg.sensor(
     target=TICKETS | dg.AssetSelection.assets(*REFERENCE_KEYS),
-    minimum_interval_seconds=int(os.environ.get("SDC_TICKETPORTAAL_POLL_SECONDS", "300")),
+    minimum_interval_seconds=env_int("SDC_TICKETPORTAAL_POLL_SECONDS", 300),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Asks the ticketportaal for tickets updated or commented since its cursor, and compares the "
     f"fingerprints of the last {FINGERPRINT_DAYS} days' tickets (comments, fields, CI relations: the portal deletes "
@@ -107,7 +107,7 @@ def ticketportaal_update_sensor(
 
 @dg.schedule(
     name="ticketportaal_reconcile_schedule",
-    cron_schedule=os.environ.get("SDC_TICKETPORTAAL_RECONCILE_CRON", "45 5 * * *"),
+    cron_schedule=env("SDC_TICKETPORTAAL_RECONCILE_CRON", "45 5 * * *"),
     execution_timezone=TIMEZONE,
     target=TICKETS,
     default_status=dg.DefaultScheduleStatus.RUNNING,

@@ -29,6 +29,10 @@ def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, dict]:
     return {e.partition: {k: v.value for k, v in e.metadata.items()} for e in events}
 
 
+def _columns(table: dg.TableMetadataValue) -> list[str]:
+    return [c.name for c in table.schema.columns]
+
+
 def _total(metadata: dict[str, dict], key: str) -> int:
     return sum(m[key] for m in metadata.values())
 
@@ -56,7 +60,7 @@ def test_demo_partitions_materialize_and_rematerialize_byte_identical(
     meta = _metadata(result, f"{source}_sessions")
     assert sorted(meta) == days_between(first, last)
     assert _total(meta, "dagster/row_count") == _total(meta, "written") == sessions
-    assert all("| session_id |" in m["preview"] for m in meta.values() if m["dagster/row_count"])
+    assert all(_columns(m["preview"])[0] == "session_id" for m in meta.values() if m["dagster/row_count"])
     stored = _snapshot(session_store.root)
     assert len(stored) == sessions
     for path in stored:
@@ -82,8 +86,8 @@ def test_raw_asset_reports_records_and_quarantine(resources, file_drop):
         "2025-03-14": 1,
         "2025-03-15": 1,
     }
-    assert "notes[0]" in meta["2025-03-10"]["preview"]
-    assert meta["2025-03-11"]["preview"] == "_no rows_"
+    assert "notes[0]" in [r.data["location"] for r in meta["2025-03-10"]["preview"].records]
+    assert meta["2025-03-11"]["preview"].records == []
     assert all(m["quarantined_records"] == 3 and m["files"] == 2 for m in meta.values())
     (check,) = result.get_asset_check_evaluations()[:1]
     assert check.check_name == "no_quarantined_records"
@@ -101,6 +105,29 @@ def test_raw_asset_reports_records_and_quarantine(resources, file_drop):
     assert all(r["reason"] and r["raw"] for r in rejects)
     assert (file_drop.raw_dir / "notes" / "2025-03-10.parquet").exists()
     assert not (file_drop.raw_dir / "notes" / "2025-03-11.parquet").exists()
+
+
+def _quarantine_check_alone(resources: dict, instance: dg.DagsterInstance) -> dg.AssetCheckEvaluation:
+    key = dg.AssetCheckKey(dg.AssetKey("notes_raw"), "no_quarantined_records")
+    job = dg.Definitions(assets=_assets("notes"), resources=resources).resolve_implicit_global_asset_job_def()
+    alone = job.get_subset(asset_selection=set(), asset_check_selection={key})
+    (evaluation,) = alone.execute_in_process(
+        instance=instance, partition_key="2025-03-10"
+    ).get_asset_check_evaluations()
+    return evaluation
+
+
+def test_no_quarantined_records_run_alone_follows_the_files_in_the_inbox(resources, file_drop):
+    copy_demo(file_drop, "notes")
+    with dg.instance_for_test() as instance:
+        dg.materialize(_assets("notes"), resources=resources, instance=instance, partition_key="2025-03-10")
+        failing = _quarantine_check_alone(resources, instance)
+        assert not failing.passed
+        assert failing.metadata["quarantined_records"].value == 3
+        assert any(r.startswith("legacy_notes_export.json notes[6]: ") for r in failing.metadata["first_reasons"].value)
+        (file_drop.inbox("notes") / "legacy_notes_export.json").unlink()
+        (file_drop.inbox("notes") / "notes_2025-03-09.json").unlink()
+        assert _quarantine_check_alone(resources, instance).passed
 
 
 def test_newest_note_version_across_files_wins(resources, file_drop, session_store):

@@ -4,7 +4,7 @@ import dagster as dg
 import pytest
 
 from sdc_assets.file_drop.assets import assets_by_source
-from sdc_assets.index.assets import chroma_collections, chunks, embeddings
+from sdc_assets.index.assets import chroma_collections, chunks, daily_index_assets
 from sdc_assets.index.chunk_table import CHUNK_SCHEMA
 from sdc_assets.partitions import partition_range_tags
 from sdc_assets.sessions.model import Session
@@ -12,7 +12,7 @@ from sdc_assets.sessions.model import Session
 from ..conftest import copy_demo
 
 NOTES = assets_by_source["notes"]
-INDEX = [chunks, embeddings, chroma_collections]
+INDEX = daily_index_assets
 
 
 def _run(assets, resources, first="2025-03-09", last="2025-03-15") -> dg.ExecuteInProcessResult:
@@ -50,6 +50,31 @@ def test_every_chunk_lands_once_and_a_rerun_writes_nothing(index_resources, file
     again = _counts(_run(INDEX, index_resources))
     assert [again[k] for k in ("add", "upsert", "update_metadata", "delete")] == [0, 0, 0, 0]
     assert sessions.count() == counts["dagster/row_count"]
+
+
+def test_chroma_matches_record_fails_alone_when_chroma_lost_or_gained_chunks(index_resources, file_drop):
+    copy_demo(file_drop, "notes")
+    _run([*NOTES, *INDEX], index_resources)
+    sessions = index_resources["vector_store"].collection("sessions")
+    lost = sessions.get(where={"day": "2025-03-10"}, include=[])["ids"][0]
+    sessions.delete(ids=[lost])
+    sessions.add(ids=["stray"], documents=["x"], embeddings=[[0.0] * 384], metadatas=[{"day": "2025-03-13"}])
+    defs = dg.Definitions(assets=INDEX, resources=index_resources)
+    check = defs.resolve_implicit_global_asset_job_def().get_subset(
+        asset_selection=set(),
+        asset_check_selection={dg.AssetCheckKey(dg.AssetKey("chroma_collections"), "chroma_matches_record")},
+    )
+    with dg.instance_for_test() as instance:
+        alone = check.execute_in_process(
+            instance=instance, tags=partition_range_tags("2025-03-09", "2025-03-15"), raise_on_error=False
+        )
+    (evaluation,) = alone.get_asset_check_evaluations()
+    assert not evaluation.passed
+    mismatches = evaluation.metadata["mismatches"].value
+    assert sorted(mismatches) == ["2025-03-10", "2025-03-13"]
+    assert mismatches["2025-03-10"]["first_only_in_record"] == [lost]
+    assert mismatches["2025-03-13"]["first_only_in_chroma"] == ["stray"]
+    assert not alone.asset_materializations_for_node("chroma_collections")
 
 
 def test_an_unchanged_day_keeps_its_chunk_table_and_index_record_files(index_resources, file_drop):

@@ -179,3 +179,35 @@ def test_a_server_that_ignores_page_is_asked_twice_and_no_more(tmp_path, quirk, 
     assert len(listing) == quirk.page_size
     assert any("repeats page 1" in n for n in client.notices)
     assert bool(client.incomplete) == incomplete
+
+
+def test_no_quarantined_records_names_the_tickets_that_could_not_be_read_in_the_run_and_alone(tmp_path):
+    bad = [("tickets", 0, "id", "zeven"), ("tickets", 1, "updated_at", "later")]
+    fake = SpecSyncro(spec_world(), API_KEY, Quirks(mutations=bad))
+    server = serve_spec(fake)
+    defs = dg.Definitions(
+        assets=syncro_assets,
+        resources={"syncro": _syncro(fake, tmp_path), "session_store": SessionStore(root=str(tmp_path / "s"))},
+    )
+    job = defs.resolve_implicit_global_asset_job_def()
+    key = dg.AssetCheckKey(dg.AssetKey("syncro_tickets_raw"), "no_quarantined_records")
+    tags = partition_range_tags(DAYS[0], DAYS[-1])
+    try:
+        with dg.instance_for_test() as instance:
+            run = job.get_subset(asset_selection={key.asset_key}).execute_in_process(instance=instance, tags=tags)
+            alone = job.get_subset(asset_selection=set(), asset_check_selection={key}).execute_in_process(
+                instance=instance, tags=tags
+            )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert run.success
+    for result in (run, alone):
+        (evaluation,) = [e for e in result.get_asset_check_evaluations() if e.asset_check_key == key]
+        assert not evaluation.passed
+        assert evaluation.severity == dg.AssetCheckSeverity.WARN
+        assert evaluation.metadata["quarantined_records"].value == 2
+        reasons = evaluation.metadata["first_reasons"].value
+        assert any("updated_at" in r and "later" in r for r in reasons)
+        assert any(r.startswith("/tickets") and "no integer 'id'" in r for r in reasons)
+    assert not alone.asset_materializations_for_node("syncro_tickets_raw")

@@ -1,0 +1,45 @@
+"""``chroma_matches_record``: the ids Chroma holds for each day equal the record of what was indexed. It runs
+with every ``chroma_collections`` materialization and alone, for any days (say, after restoring Chroma)."""
+
+import dagster as dg
+
+from sdc_assets.index.vector_sync import INDEXED_SCHEMA
+from sdc_assets.partitions import daily_partitions
+from sdc_resources.index_store import IndexStore
+from sdc_resources.vector_store import VectorStore
+
+SHOWN_IDS = 20
+
+
+def index_mismatches(days: list[str], index_store: IndexStore, vector_store: VectorStore) -> dict[str, dict]:
+    """Per day that differs: how many ids only Chroma holds and only the record holds, and the first of each."""
+    collections = [vector_store.collection(name) for name in sorted(vector_store.existing_collections())]
+    mismatches = {}
+    for day in days:
+        recorded = set(index_store.read(index_store.indexed_path(day), INDEXED_SCHEMA)["chunk_id"])
+        held = {i for collection in collections for i in collection.get(where={"day": day}, include=[])["ids"]}
+        if recorded != held:
+            only_chroma, only_record = sorted(held - recorded), sorted(recorded - held)
+            mismatches[day] = {
+                "only_in_chroma": len(only_chroma),
+                "only_in_record": len(only_record),
+                "first_only_in_chroma": only_chroma[:SHOWN_IDS],
+                "first_only_in_record": only_record[:SHOWN_IDS],
+            }
+    return mismatches
+
+
+@dg.asset_check(
+    asset="chroma_collections",
+    partitions_def=daily_partitions,
+    description="The ids Chroma holds for each day equal the record of what was indexed (data/index/indexed/); "
+    "a difference means Chroma was changed or restored behind SDC's back: re-run the days.",
+)
+def chroma_matches_record(
+    context: dg.AssetCheckExecutionContext, index_store: IndexStore, vector_store: VectorStore
+) -> dg.AssetCheckResult:
+    mismatches = index_mismatches(context.partition_keys, index_store, vector_store)
+    return dg.AssetCheckResult(
+        passed=not mismatches,
+        metadata={"days_checked": len(context.partition_keys), "mismatches": dg.MetadataValue.json(mismatches)},
+    )
