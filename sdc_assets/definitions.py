@@ -9,6 +9,7 @@ import dagster as dg
 
 import sdc_resources.dagster_fixes  # noqa: F401  (a waiting run sleeps instead of spinning; see the module)
 from sdc_assets.enrichment.assets import enrichment_assets
+from sdc_assets.enrichment.sensors import relink_sensor
 from sdc_assets.file_drop.assets import file_drop_assets
 from sdc_assets.file_drop.sensors import drop_folder_sensor
 from sdc_assets.graph.assets import graph_assets
@@ -78,7 +79,7 @@ def build_definitions() -> dg.Definitions:
         # (torch, spaCy) again, which costs more than the steps of a typical run (README, "Runs").
         executor=dg.in_process_executor,
         schedules=[customer_cache_schedule, syncro_reconcile_schedule, ticketportaal_reconcile_schedule],
-        sensors=[drop_folder_sensor, syncro_update_sensor, ticketportaal_update_sensor],
+        sensors=[drop_folder_sensor, syncro_update_sensor, ticketportaal_update_sensor, relink_sensor],
         resources={
             "syncro": syncro_from_env(),
             "ticketportaal": ticketportaal_from_env(),

@@ -25,6 +25,12 @@ def env_float(name: str, default: float) -> float:
     return _parsed(name, default, float)
 
 
+def env_list(name: str, default: tuple[str, ...] = ()) -> list[str]:
+    """A comma-separated list: ``SDC_MSP_DOMAINS=acme-it.nl,acme.eu``."""
+    raw = env(name)
+    return [part.strip() for part in raw.split(",") if part.strip()] if raw else list(default)
+
+
 def env_var(name: str) -> dg.EnvVar | None:
     """``dg.EnvVar(name)`` when the variable is set (the value stays out of config and the UI), else None."""
     return dg.EnvVar(name) if env(name) else None

@@ -70,7 +70,7 @@ def ingest_command(args: argparse.Namespace) -> int:
     resolved = resolve(resources)
     runner = Runner(instance(), resources, verbose=args.verbose)
     quiet = (lambda _: None) if args.quiet else print
-    job = Ingest(runner, resources, resolved, progress=quiet, syncro_days=args.syncro_days)
+    job = Ingest(runner, resources, resolved, progress=quiet, syncro_days=args.syncro_days, relink=args.relink)
     try:
         with StopOnSignal():
             outcomes = job.run(args.source or SOURCES)
@@ -165,6 +165,11 @@ def parser() -> argparse.ArgumentParser:
         help="how many days back a live Syncro is asked for tickets (default 30; older days: a backfill in the UI)",
     )
     run.add_argument("--verbose", action="store_true", help="print full tracebacks and details (always in the log)")
+    run.add_argument(
+        "--relink",
+        action="store_true",
+        help="link every stored session to its customer again (a person's decision is kept)",
+    )
     run.add_argument(
         "--allow-quarantine",
         action="store_true",

@@ -67,13 +67,15 @@ class Ingest:
     say: Callable[[str], object] = print
     progress: Callable[[str], object] = print
     syncro_days: int = SYNCRO_DAYS
+    relink: bool = False
+    """Link every stored session again (never over a person's decision), on every day sessions are stored."""
     outcomes: list[Outcome] = field(default_factory=list)
 
-    def run_days(self, outcome: Outcome, assets: list, days: set[str]) -> None:
+    def run_days(self, outcome: Outcome, assets: list, days: set[str], ops: dict | None = None) -> None:
         """One run per range of consecutive days; a failing range is noted and the next one still runs."""
         for first, last in contiguous_ranges(days):
             self.say(f"{outcome.name}: materializing {first} .. {last}")
-            result = self.runner.materialize(assets, first, last)
+            result = self.runner.materialize(assets, first, last, ops)
             if not result.ok:
                 outcome.fail(f"{first} .. {last} (run {result.run_id}): {'; '.join(result.failures)}")
 
@@ -179,11 +181,15 @@ class Ingest:
     def derived(self, outcome: Outcome) -> None:
         """Linking, analysis, chunks, embeddings, Chroma and the graph for every day a source touched."""
         outcome.days = {day for o in self.outcomes for day in o.days}
+        if self.relink:
+            outcome.days |= self.resolved["session_store"].stored_days() & _valid_days()
+            outcome.notes.append("every stored session linked again (--relink)")
         if not outcome.days:
             outcome.status = "skipped"
             outcome.notes.append("no days to process")
             return
-        self.run_days(outcome, [*enrichment_assets, *daily_index_assets, *graph_assets], outcome.days)
+        ops = {"linked_sessions": {"config": {"relink": True}}} if self.relink else None
+        self.run_days(outcome, [*enrichment_assets, *daily_index_assets, *graph_assets], outcome.days, ops)
         folder = Path(self.resolved["file_drop"].quarantine_dir) / "enrichment"
         outcome.quarantine = _existing(
             folder / f"{step}-{day}.jsonl" for day in sorted(outcome.days) for step in ("linking", "analysis")

@@ -95,8 +95,11 @@ class Runner:
         for line in reap_dead_runs(self.instance):
             self.say(f"  cleared a dead run: {line}")
 
-    def materialize(self, assets: list, first: str | None = None, last: str | None = None) -> RunOutcome:
-        """Materialize ``assets`` (for the days ``first``..``last`` when given); never raises but to stop."""
+    def materialize(
+        self, assets: list, first: str | None = None, last: str | None = None, ops: dict | None = None
+    ) -> RunOutcome:
+        """Materialize ``assets`` (for the days ``first``..``last`` when given, with run config ``ops`` for their
+        steps); never raises but to stop."""
         self.clear_dead_runs()
         pools = sorted({a.op.pool for a in assets if a.op.pool})
         for pool, holders in pool_holders(self.instance, pools).items():
@@ -108,7 +111,7 @@ class Runner:
                 assets,
                 instance=self.instance,
                 resources=self.resources,
-                run_config=self.run_config,
+                run_config={**self.run_config, **({"ops": ops} if ops else {})},
                 tags=tags,
                 raise_on_error=False,
             )

@@ -1,6 +1,7 @@
 """``linked_sessions`` and ``analyzed_sessions``: every session linked to its customer (or marked for review),
 then given a title and summary."""
 
+import hashlib
 import time
 from collections import Counter
 from pathlib import Path
@@ -10,8 +11,9 @@ import polars as pl
 from pydantic import Field
 
 from sdc_assets.enrichment.analyzed_day import analysis_sample, analyze_day
-from sdc_assets.enrichment.linked_day import REVIEW_METHODS, link_day, link_sample, review_csv
-from sdc_assets.enrichment.linking import CustomerIndex
+from sdc_assets.enrichment.customer_index import PLACEHOLDER_CLIENTS, CustomerIndex, Msp
+from sdc_assets.enrichment.decisions import DECISIONS_FILE, read_decisions
+from sdc_assets.enrichment.linked_day import REVIEW_METHODS, LinkRules, link_day, link_sample, review_csv
 from sdc_assets.metadata import preview_table
 from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.sources import SESSION_ASSETS
@@ -20,15 +22,51 @@ from sdc_assets.sessions.writing import PREVIEW_ROWS, quarantine_failures
 from sdc_resources.atomic import write_atomic
 from sdc_resources.data_dir import default_data_path
 from sdc_resources.llm import LLM, Budget
+from sdc_resources.settings import env_float, env_list
 from sdc_resources.syncro import Syncro
 
 
 class LinkingConfig(dg.Config):
-    threshold: float = Field(default=0.9, ge=0, le=1, description="Fuzzy score a name must reach (0–1).")
-    margin: float = Field(default=0.06, ge=0, le=1, description="Lead over the runner-up a fuzzy match needs.")
-    relink: bool = Field(default=False, description="Link every session again, not only those needing it.")
+    threshold: float = Field(
+        default_factory=lambda: env_float("SDC_LINK_THRESHOLD", 0.9),
+        ge=0,
+        le=1,
+        description="Combined confidence the best customer must reach (0–1; SDC_LINK_THRESHOLD).",
+    )
+    margin: float = Field(
+        default_factory=lambda: env_float("SDC_LINK_MARGIN", 0.06),
+        ge=0,
+        le=1,
+        description="Lead over the runner-up the best customer needs (SDC_LINK_MARGIN).",
+    )
+    relink: bool = Field(
+        default=False,
+        description="Link every session again (never over a person's decision), not only those needing it.",
+    )
+    msp_names: list[str] = Field(
+        default_factory=lambda: env_list("SDC_MSP_NAME"), description="The MSP's own company names (SDC_MSP_NAME)."
+    )
+    msp_domains: list[str] = Field(
+        default_factory=lambda: env_list("SDC_MSP_DOMAINS"), description="The MSP's e-mail and web domains."
+    )
+    msp_staff: list[str] = Field(
+        default_factory=lambda: env_list("SDC_MSP_STAFF"), description="The MSP's technicians' full names."
+    )
+    placeholder_clients: list[str] = Field(
+        default_factory=lambda: env_list("SDC_LINK_PLACEHOLDERS", PLACEHOLDER_CLIENTS),
+        description="Group names an RMM gives machines of no customer yet (SDC_LINK_PLACEHOLDERS).",
+    )
     review_dir: str = Field(default_factory=lambda: str(default_data_path("review")))
     quarantine_dir: str = Field(default_factory=lambda: str(default_data_path("quarantine", "enrichment")))
+
+
+def _rules(config: LinkingConfig, cache: Path, log) -> LinkRules:
+    msp = Msp.of(config.msp_names, config.msp_domains, config.msp_staff, config.placeholder_clients)
+    decisions, problems = read_decisions(Path(config.review_dir) / DECISIONS_FILE)
+    for problem in problems:
+        log.warning(problem)
+    version = hashlib.sha256(cache.read_bytes()).hexdigest()[:16]
+    return LinkRules(config.threshold, config.margin, msp, version, decisions)
 
 
 def _llm_metadata(llm: LLM, budget: Budget, deferred: int, totals: Counter, started: float) -> dict:
@@ -47,9 +85,11 @@ def _llm_metadata(llm: LLM, budget: Budget, deferred: int, totals: Counter, star
     group_name="enrichment",
     deps=[*SESSION_ASSETS, "customer_cache"],
     kinds={"rapidfuzz", "json"},
-    description="Every session needing a link, linked to its customer by source ids, e-mail, phone, machine or "
-    "company name (exact), then by fuzzy names; status linked, or needs_review with the candidates in the session "
-    "and in data/review/<day>.csv.",
+    description="Every session needing a link, linked to its customer from every clue it holds (source ids, "
+    "addresses, phones, domains, machine names, company and contact names in its fields and its text), or a "
+    "person's decision in data/review/decisions.csv; status linked, or needs_review with the candidates in the "
+    "session and in data/review/<day>.csv. Sessions waiting for review are linked again when the customer cache "
+    "changes.",
     **DAILY,
 )
 def linked_sessions(
@@ -61,11 +101,12 @@ def linked_sessions(
         context.log.warning(f"no customer cache at {cache}: materialize customer_cache first; nothing linked")
         return dg.MaterializeResult(metadata={"status": f"no customer cache at {cache}"})
     index = CustomerIndex.from_cache(pl.read_parquet(cache))
+    rules = _rules(config, cache, context.log)
     totals: Counter[str] = Counter()
     budget, deferred = llm.budget(), 0
     for day in context.partition_keys:
         sessions = session_store.read_day(day)
-        done = link_day(sessions, index, config.threshold, config.margin, config.relink, llm, budget)
+        done = link_day(sessions, index, rules, config.relink, llm, budget)
         if done.todo:
             quarantine_failures(Path(config.quarantine_dir) / f"linking-{day}.jsonl", done.failures)
         written = session_store.save(done.linked)
@@ -93,7 +134,8 @@ def linked_sessions(
             context.log.info(f"{day}: {done.todo} sessions linked: {methods}, {review} need review")
     return dg.MaterializeResult(
         metadata={
-            "customers": len(index.names),
+            "customers": len(index.customers),
+            "decisions": len(rules.decisions),
             "needs_review_in_run": sum(totals[m] for m in REVIEW_METHODS),
             **_llm_metadata(llm, budget, deferred, totals, started),
         }

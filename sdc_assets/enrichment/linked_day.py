@@ -6,13 +6,15 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sdc_assets.enrichment.linking import CustomerIndex, Link, link_session
+from sdc_assets.enrichment.customer_index import NO_MSP, CustomerIndex, Msp
+from sdc_assets.enrichment.linking import Candidate, Link, link_session
 from sdc_assets.enrichment.llm_linking import llm_link
 from sdc_assets.sessions.model import Session, SessionStatus
 from sdc_resources.llm import LLM, Budget, BudgetExhausted
 
 REVIEW_COLUMNS = ["session_id", "source", "day", "title", "customer_name", "contact_name", "emails", "method"]
 REVIEW_METHODS = ("ambiguous", "no_match", "llm_none", "llm_failed")
+SETTLED_METHODS = ("internal", "manual")  # unlinked, yet nothing for a person to review
 
 
 @dataclass
@@ -33,7 +35,33 @@ class LinkedDay:
         return Counter(s.context.link_method for s in self.linked)
 
 
-def apply_link(session: Session, link: Link) -> Session:
+@dataclass(frozen=True)
+class LinkRules:
+    """How a day is linked: the thresholds, the MSP, the version of the customer cache, and what people decided
+    (session id → customer id, or None for "no customer")."""
+
+    threshold: float = 0.9
+    margin: float = 0.06
+    msp: Msp = NO_MSP
+    cache_version: str | None = None
+    decisions: dict[str, str | None] = field(default_factory=dict)
+
+    def needs_link(self, session: Session, relink: bool) -> bool:
+        """Whether the session is linked (again) now: it was never linked; ``relink`` (never over a person's
+        decision); a person decided now; or it waits for review and the customer cache changed since."""
+        status, context = session.meta.status, session.context
+        if session.meta.session_id in self.decisions:
+            return not (
+                context.link_method == "manual" and context.customer_id == self.decisions[session.meta.session_id]
+            )
+        if context.link_method == "manual":
+            return False
+        if relink or status == SessionStatus.NEEDS_LINKING:
+            return True
+        return status == SessionStatus.NEEDS_REVIEW and context.link_cache != self.cache_version
+
+
+def apply_link(session: Session, link: Link, cache_version: str | None = None) -> Session:
     """The session with its link (or its candidates) and the status that follows."""
     context = session.context.model_copy(
         update={
@@ -42,32 +70,30 @@ def apply_link(session: Session, link: Link) -> Session:
             "link_method": link.method,
             "link_confidence": link.confidence,
             "link_candidates": [c.as_dict() for c in link.candidates],
+            "link_cache": cache_version,
         }
     )
-    status = SessionStatus.LINKED if link.linked else SessionStatus.NEEDS_REVIEW
+    settled = link.linked or link.method in SETTLED_METHODS
+    status = SessionStatus.LINKED if settled else SessionStatus.NEEDS_REVIEW
     return session.model_copy(update={"context": context, "meta": session.meta.model_copy(update={"status": status})})
 
 
 def link_day(
-    sessions: list[Session],
-    index: CustomerIndex,
-    threshold: float,
-    margin: float,
-    relink: bool,
-    llm: LLM,
-    budget: Budget,
+    sessions: list[Session], index: CustomerIndex, rules: LinkRules, relink: bool, llm: LLM, budget: Budget
 ) -> LinkedDay:
-    """Link the sessions needing it (all with ``relink``): by code first, by the LLM where code found candidates
-    but no answer. A session that cannot be linked never stops its day; one the budget does not reach stays
-    needs_linking, so the next run asks."""
+    """Link the sessions needing it (:meth:`LinkRules.needs_link`): a person's decision first, then code, then
+    the LLM where code found candidates but no answer. A session that cannot be linked never stops its day;
+    one the budget does not reach stays as it was, so the next run asks."""
     day = LinkedDay()
     for session in sessions:
-        if not (relink or session.meta.status == SessionStatus.NEEDS_LINKING):
+        if not rules.needs_link(session, relink):
             continue
         day.todo += 1
         try:
-            link = link_session(session, index, threshold, margin)
-            if not link.linked and link.candidates and llm.enabled:
+            link = _decided(session, index, rules) or link_session(
+                session, index, rules.threshold, rules.margin, rules.msp
+            )
+            if not link.linked and link.candidates and llm.enabled and link.method != "manual":
                 link, errors = llm_link(session, link, llm, budget)
                 if link.method == "llm_failed":
                     day.failures.append({"session_key": session.meta.session_id, "reason": "; ".join(errors)})
@@ -78,15 +104,28 @@ def link_day(
             reason = f"could not be linked: {type(exc).__name__}: {exc}"
             day.failures.append({"session_key": session.meta.session_id, "reason": reason})
             continue
-        day.linked.append(apply_link(session, link))
+        day.linked.append(apply_link(session, link, rules.cache_version))
     return day
 
 
+def _decided(session: Session, index: CustomerIndex, rules: LinkRules) -> Link | None:
+    """A person's decision for the session, as a link (``manual``, certain)."""
+    if session.meta.session_id not in rules.decisions:
+        return None
+    customer = rules.decisions[session.meta.session_id]
+    if customer is None:
+        return Link(None, None, "manual", 1.0)
+    return Link(
+        customer, None, "manual", 1.0, [Candidate(customer, index.customers.get(customer, customer), 1.0, "manual")]
+    )
+
+
 def review_csv(sessions: list[Session]) -> bytes:
-    """The sessions needing review with their candidates, one row each."""
+    """The sessions needing review with their candidates, one row each, and an empty ``customer_id`` column: fill
+    it in and save the rows as data/review/decisions.csv to settle them."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([*REVIEW_COLUMNS, "candidates"])
+    writer.writerow([*REVIEW_COLUMNS, "candidates", "customer_id"])  # the last one for a person to fill in
     for s in sessions:
         candidates = "; ".join(
             f"{c['customer_id']} {c['name']} ({c['score']:.2f}, {c['reason']})" for c in s.context.link_candidates
@@ -102,6 +141,7 @@ def review_csv(sessions: list[Session]) -> bytes:
                 " ".join(s.context.emails),
                 s.context.link_method or "",
                 candidates,
+                "",
             ]
         )
     return out.getvalue().encode()

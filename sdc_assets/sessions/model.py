@@ -116,6 +116,9 @@ class SessionContext(_Strict):
     link_candidates: list[dict[str, Any]] = Field(
         default_factory=list, description="The customers linking considered: id, name, score, reason."
     )
+    link_cache: str | None = Field(
+        default=None, description="The version of the customer cache the link was decided against."
+    )
 
 
 class SessionInsights(_Strict):
@@ -142,7 +145,7 @@ class SessionSegment(_Strict):
 
 
 _ENRICHMENT = {
-    "context": {"customer_id", "contact_id", "link_method", "link_confidence", "link_candidates"},
+    "context": {"customer_id", "contact_id", "link_method", "link_confidence", "link_candidates", "link_cache"},
     "insights": {"summary"},
 }
 

@@ -84,6 +84,11 @@ class SessionStore(dg.ConfigurableResource):
                 written.append(session.meta.session_id)
         return written
 
+    def stored_days(self) -> set[str]:
+        """Every day some source has sessions stored for."""
+        root = Path(self.root)
+        return {p.name for p in root.glob("*/????-??-??") if p.is_dir()} if root.is_dir() else set()
+
     def read_day(self, day: str) -> list[Session]:
         """Every source's sessions of ``day``."""
         root = Path(self.root)

@@ -1,0 +1,275 @@
+"""What a session says about its customer, wherever it says it: the fields a source filled, its attributes,
+file names and every segment's text. Addresses, phone numbers, domains, machine names and the names of
+customers and contacts are looked up in the :class:`~sdc_assets.enrichment.customer_index.CustomerIndex`;
+each hit is a :class:`Clue` naming the customer, how sure it is and where it was found. The MSP's own
+names, domains and staff, and an RMM's placeholder groups, are never evidence."""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from rapidfuzz import fuzz, process
+
+from sdc_assets.enrichment.customer_index import CustomerIndex, Msp
+from sdc_assets.enrichment.names import name_key
+from sdc_assets.sessions.model import AuthorRole, Session
+from sdc_assets.syncro.customers import SHARED_MAIL_DOMAINS, normalize_email, normalize_phone, registrable_domain
+
+# How sure each kind of clue is on its own.
+CONFIDENCE = {
+    "email": 0.99,
+    "phone": 0.97,
+    "company_name": 0.97,
+    "custom_property": 0.96,
+    "session_name": 0.96,
+    "machine": 0.95,
+    "customer_code": 0.95,
+    "email_domain": 0.92,
+    "domain": 0.9,
+    "text_mention": 0.9,
+    "contact_name": 0.9,
+    "name_variant": 0.88,
+}
+# Kinds that decide on their own: two customers with such clues are a conflict, not a choice.
+DECISIVE = {
+    "email", "phone", "company_name", "custom_property", "session_name", "machine", "customer_code", "email_domain",
+}  # fmt: skip
+VARIANT_DISCOUNT = {
+    "exact": 1.0, "abbreviated": 1.0, "initials": 0.94, "typo": 0.95, "word_missing": 0.95, "reordered": 1.0,
+}  # fmt: skip
+OWNED_WORD = 0.9  # a session's name holding a word only one customer's name has
+PASSING = 0.5  # a name mentioned in passing ("net als vorige week bij X", "same issue as at X") counts this much
+# Words just before a name that say the session is about something else than that name.
+_PASSING_CUE = re.compile(
+    r"(?i)\b(?:net als|zoals|ook bij|eerder bij|vorige week bij|gisteren bij|same (?:issue |problem )?as(?: at)?|"
+    r"like at|as at|as with|similar to|also at|earlier at|last week at|wie bei|comme chez)\W+(?:\w+\W+){0,3}$"
+)
+# Attributes that hold a name: the company (by convention CustomProperty1), other custom properties, the
+# session's name, the logged-on user's Windows domain. Other attributes are read as running text.
+NAME_FIELDS = {
+    **{f"CustomProperty{n}": "custom_property" for n in range(1, 9)},
+    "Name": "session_name",
+    "Client": "company_name",
+    "GuestLoggedOnUserDomain": "custom_property",
+}
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_HOST = re.compile(r"(?i)\b(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})\b")
+_PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d ()./-]{7,18}\d(?![\w])")
+_SEPARATORS = re.compile(r"\s+[-–|/:]\s+|[()\[\],;]|:\s")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,62}")
+
+
+@dataclass(frozen=True)
+class Clue:
+    customer_id: str
+    kind: str
+    confidence: float
+    value: str
+    where: str
+    contact_id: str | None = None
+    person: bool = False  # rests on a person's name: a namesake elsewhere says nothing
+
+    @property
+    def reason(self) -> str:
+        return f"{self.kind}: {self.value} ({self.where})"
+
+
+@dataclass(frozen=True)
+class Text:
+    where: str
+    text: str
+    structured: bool  # a field that holds one value (a name, an address), not running text
+    tech: bool = False  # written by the MSP's technician
+
+
+def session_texts(session: Session) -> Iterator[Text]:
+    """Every place a session can name its customer, the fields first."""
+    context = session.context
+    if context.customer_name:
+        yield Text("customer field", context.customer_name, True)
+    if context.contact_name:
+        yield Text("contact field", context.contact_name, True)
+    for name, values in (("e-mail", context.emails), ("phone", context.phones), ("machine", context.machine_names)):
+        for value in values:
+            yield Text(f"{name} field", value, True)
+    for key, value in _flatten(context.attributes):
+        yield Text(f"attribute {key}", value, key in NAME_FIELDS)
+    if session.insights.title:
+        yield Text("title", session.insights.title, False)
+    for file in session.meta.source_files:
+        yield Text("file name", file.rsplit("/", 1)[-1], False)
+    for number, segment in enumerate(session.segments):
+        if segment.text:
+            tech = segment.author_role == AuthorRole.TECH
+            yield Text(f"segment {number} ({segment.kind.value})", segment.text, False, tech)
+
+
+def _flatten(value, key: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            yield from _flatten(inner, f"{key}.{name}" if key else str(name))
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _flatten(inner, key)
+    elif isinstance(value, str) and value.strip():
+        yield key, value.strip()
+
+
+def clues(session: Session, index: CustomerIndex, msp: Msp) -> list[Clue]:
+    """Every clue the session holds, in the order found."""
+    found: list[Clue] = []
+    for text in session_texts(session):
+        found += _contact_points(text, index, msp)
+        found += _machines(text, index)
+        found += _codes(text, index)
+        if text.structured:
+            found += _field_names(text, index, msp)
+        else:
+            found += _text_names(text, index, msp)
+    return found
+
+
+def own_domains(session: Session, msp: Msp) -> set[str]:
+    """The organisations the session's e-mail addresses belong to (shared providers and the MSP left out)."""
+    domains = set()
+    for text in session_texts(session):
+        for raw in _EMAIL.findall(text.text):
+            if email := normalize_email(raw):
+                domains.add(email.split("@", 1)[1])
+    return domains - SHARED_MAIL_DOMAINS - msp.domains
+
+
+def _contact_points(text: Text, index: CustomerIndex, msp: Msp) -> list[Clue]:
+    """Addresses, domains and phone numbers written in ``text``."""
+    found = []
+    emails = set(filter(None, map(normalize_email, _EMAIL.findall(text.text))))
+    for email in emails:
+        domain = email.split("@", 1)[1]
+        if domain in msp.domains:
+            continue
+        found += _hits(index.emails.get(email, ()), "email", email, text.where)
+        if domain not in SHARED_MAIL_DOMAINS:
+            found += _hits(index.domains.get(domain, ()), "email_domain", domain, text.where)
+    mail_domains = {e.split("@", 1)[1] for e in emails}
+    for host in {h.lower() for h in _HOST.findall(_EMAIL.sub(" ", text.text))}:
+        domain = registrable_domain(host)
+        if domain and domain not in msp.domains and domain not in mail_domains and domain not in SHARED_MAIL_DOMAINS:
+            found += _hits(index.domains.get(domain, ()), "domain", domain, text.where)
+    for raw in _PHONE.findall(text.text):
+        if (phone := normalize_phone(raw)) and len(phone) >= 9:
+            found += _hits(index.phones.get(phone, ()), "phone", phone, text.where)
+    return found
+
+
+def _codes(text: Text, index: CustomerIndex) -> list[Clue]:
+    """Customer numbers and other identifiers from the customers' custom fields (``Klantnummer: PL-0133``)."""
+    if not index.codes:
+        return []
+    tokens = {text.text.strip().lower()} if text.structured else {t.lower() for t in _TOKEN.findall(text.text)}
+    return [
+        clue
+        for token in tokens & index.codes.keys()
+        for clue in _hits(index.codes[token], "customer_code", token, text.where)
+    ]
+
+
+def _machines(text: Text, index: CustomerIndex) -> list[Clue]:
+    """Known machine names: a field that holds one, or a host-name-shaped word (a digit or a hyphen in it, or
+    the first label of a host name) in running text."""
+    if text.structured:
+        return _hits(index.machines.get(text.text.strip().lower(), ()), "machine", text.text.strip(), text.where)
+    found = []
+    for token in {t.lower() for t in _TOKEN.findall(text.text)}:
+        shaped = any(c.isdigit() for c in token) or "-" in token or len(token) >= 8
+        if shaped and token in index.machines:
+            found += _hits(index.machines[token], "machine", token, text.where)
+    return found
+
+
+def _field_names(text: Text, index: CustomerIndex, msp: Msp) -> list[Clue]:
+    """A field that holds a name: the customer's name as written, a custom property, a session name, or a
+    name and more (``Brightwater Dental - X-ray PC``: each part is read as a name too)."""
+    if text.where in ("e-mail field", "phone field", "machine field") or _EMAIL.search(text.text):
+        return []  # an address is read as an address (above), never as a name
+    kind = NAME_FIELDS.get(text.where.removeprefix("attribute "), "company_name")
+    parts = [p for p in (text.text, *_SEPARATORS.split(text.text)) if p.strip()]
+    found: list[Clue] = []
+    for part in dict.fromkeys(parts):
+        key = name_key(part)
+        if not key or key in msp.placeholder_keys or key in msp.name_keys or key in msp.staff_keys:
+            continue
+        if exact := index.company_keys.get(key):
+            found += _hits(exact, kind, part, text.where, person=key in index.person_keys)
+        else:
+            mentions = index.names.find(part, text.where, free_text=False)
+            if text.where == "contact field":  # a person's field: a surname is no company's name
+                mentions = [m for m in mentions if m.name.person]
+            found += _mention_clues(mentions, msp, kind)
+    if not found and text.where != "contact field":
+        found = _owned_words(text, index)
+    key = name_key(text.text)
+    if found or key in msp.staff_keys | msp.name_keys | msp.placeholder_keys:
+        return found
+    return _fuzzy(key, text, index)
+
+
+def _owned_words(text: Text, index: CustomerIndex) -> list[Clue]:
+    """A name field holding a word only one customer's name has (``Regenboog locatie Oost`` for ``Kinderopvang
+    De Regenboog``, ``Peeters Bouw`` for ``Bouwbedrijf Peeters``)."""
+    owners = index.owners_of_words(name_key(text.text).split())
+    return [Clue(owner, "name_variant", OWNED_WORD, text.text, text.where) for owner in owners]
+
+
+def _text_names(text: Text, index: CustomerIndex, msp: Msp) -> list[Clue]:
+    found = []
+    for mention, clue in zip(*_paired(index.names.find(text.text, text.where), msp), strict=True):
+        if _PASSING_CUE.search(text.text[max(0, mention.start - 60) : mention.start]):
+            clue = replace(clue, confidence=round(clue.confidence * PASSING, 3))
+        found.append(clue)
+    return found
+
+
+def _paired(mentions, msp: Msp) -> tuple[list, list[Clue]]:
+    kept = [m for m in mentions if not (m.name.person and " ".join(m.name.tokens) in msp.staff_keys)]
+    return kept, _mention_clues(kept, msp, "text_mention")
+
+
+def _mention_clues(mentions, msp: Msp, kind: str) -> list[Clue]:
+    found = []
+    for mention in mentions:
+        name = mention.name
+        if name.person and " ".join(name.tokens) in msp.staff_keys:
+            continue
+        clue_kind = "contact_name" if name.person else (kind if mention.how == "exact" else "name_variant")
+        base = CONFIDENCE["contact_name"] if name.person else CONFIDENCE[kind]  # a name field, or running text
+        # A person's name in a field that holds one ("F. de Boer" as the guest) is as good written with initials.
+        same = name.person and kind != "text_mention" and mention.how == "initials"
+        confidence = base * (1.0 if same else VARIANT_DISCOUNT[mention.how])
+        clue = Clue(
+            name.customer_id, clue_kind, round(confidence, 3), name.text, mention.where, name.contact_id, name.person
+        )
+        found.append(clue)
+    return found
+
+
+def _fuzzy(key: str, text: Text, index: CustomerIndex, limit: int = 5) -> list[Clue]:
+    """Names close to a name field as a whole (a typo, words in another order)."""
+    if len(key) < 4 or not index.fuzzy_keys:
+        return []
+    found = []
+    for _, score, position in process.extract(key, index.fuzzy_keys, scorer=fuzz.token_sort_ratio, limit=limit):
+        name = index.fuzzy_names[position]
+        if name.person and len(key.split()) < 2:
+            continue  # a first name alone names nobody
+        found.append(
+            Clue(name.customer_id, "fuzzy", round(score / 100 * 0.95, 3), text.text, text.where, name.contact_id)
+        )
+    return found
+
+
+def _hits(customers, kind: str, value: str, where: str, person: bool = False) -> list[Clue]:
+    found = []
+    for hit in customers:
+        customer_id, contact_id = hit if isinstance(hit, tuple) else (hit, None)
+        found.append(Clue(customer_id, kind, CONFIDENCE[kind], value, where, contact_id, person))
+    return found
