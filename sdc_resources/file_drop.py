@@ -12,7 +12,7 @@ import dagster as dg
 from pydantic import Field
 
 from sdc_resources.data_dir import default_data_path
-from sdc_resources.settings import env, env_float
+from sdc_resources.settings import env, env_float, env_zone
 from sdc_resources.zone import TIMEZONE
 
 HASH_CHUNK = 1 << 20
@@ -57,7 +57,7 @@ class FileDrop(dg.ConfigurableResource):
         description="How long a file's mtime must lie in the past before it is read.",
     )
     local_timezone: str = Field(
-        default_factory=lambda: env("SDC_LOCAL_TIMEZONE", TIMEZONE),
+        default_factory=lambda: env_zone("SDC_LOCAL_TIMEZONE", TIMEZONE),
         description="Zone of naive local times (SillyTavern dates, notes without offset).",
     )
     chat_gap_minutes: float = Field(

@@ -8,8 +8,13 @@ its value. A value that does not parse fails with the variable's name.
 """
 
 import os
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dagster as dg
+
+
+class SettingError(ValueError):
+    """A variable whose value SDC cannot use; the message names it."""
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -31,6 +36,16 @@ def env_list(name: str, default: tuple[str, ...] = ()) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()] if raw else list(default)
 
 
+def env_zone(name: str, default: str) -> str:
+    """A time zone name (``Europe/Amsterdam``) that exists."""
+    value = env(name, default)
+    try:
+        ZoneInfo(value)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise SettingError(f"{name}={value!r} is not a time zone (e.g. Europe/Amsterdam)") from None
+    return value
+
+
 def env_var(name: str) -> dg.EnvVar | None:
     """``dg.EnvVar(name)`` when the variable is set (the value stays out of config and the UI), else None."""
     return dg.EnvVar(name) if env(name) else None
@@ -43,4 +58,4 @@ def _parsed(name: str, default, kind):
     try:
         return kind(raw)
     except ValueError:
-        raise ValueError(f"{name}={raw!r} is not a valid {kind.__name__}") from None
+        raise SettingError(f"{name}={raw!r} is not a valid {kind.__name__}") from None

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from sdc_resources.data_dir import default_data_path
 from sdc_resources.pacer import Pacer, SharedWindow
-from sdc_resources.settings import env, env_var
+from sdc_resources.settings import env, env_var, env_zone
 from sdc_resources.syncro_client import MAX_PAGES, LiveClient, ReplayClient, SyncroApi
 
 SENSOR_TIMEOUT = (3.0, 10.0)  # a sensor tick must end well inside Dagster's 60 s: no retries, short waits
@@ -51,7 +51,7 @@ class Syncro(dg.ConfigurableResource):
     backoff_max: float = Field(default=120.0, gt=0, description="Longest single wait, Retry-After included.")
     max_pages: int = Field(default=MAX_PAGES, ge=1, description="Pages read of one listing at most (with a warning).")
     timezone: str = Field(
-        default_factory=lambda: env("SDC_SYNCRO_TIMEZONE") or env("SDC_TIMEZONE", "Europe/Amsterdam"),
+        default_factory=lambda: env_zone("SDC_SYNCRO_TIMEZONE", env("SDC_TIMEZONE", "Europe/Amsterdam")),
         description="The account's time zone: times the API sends without an offset are read in it.",
     )
 

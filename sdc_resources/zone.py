@@ -1,5 +1,5 @@
 """The zone of SDC's days: ``SDC_TIMEZONE`` (default Europe/Amsterdam), read once when SDC starts."""
 
-from sdc_resources.settings import env
+from sdc_resources.settings import env_zone
 
-TIMEZONE = env("SDC_TIMEZONE", "Europe/Amsterdam")
+TIMEZONE = env_zone("SDC_TIMEZONE", "Europe/Amsterdam")

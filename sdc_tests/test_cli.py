@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from sdc_assets import cli
+from sdc_assets.cli.runs import Runner
 
 from .conftest import DEMO, REPO
 
@@ -158,3 +159,22 @@ def test_a_quarantined_syncro_record_is_named_by_endpoint_id_and_field():
         "/tickets id 4711 field created_at: Invalid isoformat string: 'yesterday-ish'"
     )
     assert entry_line({"file": "a.csv", "location": "line 3", "reason": "bad"}) == "a.csv line 3: bad"
+
+
+def test_a_failed_error_check_fails_the_run_it_ran_in_and_says_which():
+    @dg.asset
+    def counted() -> None:
+        return None
+
+    @dg.asset_check(asset=counted)
+    def adds_up() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=False, metadata={"mismatches": 2})
+
+    @dg.asset_check(asset=counted, name="only_a_warning")
+    def warns() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN)
+
+    with dg.instance_for_test() as instance:
+        outcome = Runner(instance, {}, say=lambda _: None).materialize([counted, adds_up, warns])
+    assert not outcome.ok
+    assert outcome.failures == ["check counted:adds_up failed: {'mismatches': 2}"]

@@ -3,8 +3,9 @@
 import dagster as dg
 import pytest
 
+from sdc_assets import cli
 from sdc_resources.embedder import Embedder
-from sdc_resources.settings import env, env_float, env_int, env_var
+from sdc_resources.settings import SettingError, env, env_float, env_int, env_var, env_zone
 from sdc_resources.sql_database import database_from_env
 
 
@@ -40,3 +41,17 @@ def test_secrets_are_passed_by_name_and_only_when_set(monkeypatch):
     settings = database_from_env("SDC_TEST_DB")
     assert settings["password"] == dg.EnvVar("SDC_TEST_DB_PASSWORD")
     assert "s3cret-value" not in repr(settings)
+
+
+def test_a_zone_that_does_not_exist_names_its_variable(monkeypatch):
+    monkeypatch.setenv("SDC_TEST_ZONE", "Mars/Base")
+    with pytest.raises(SettingError, match="SDC_TEST_ZONE='Mars/Base' is not a time zone"):
+        env_zone("SDC_TEST_ZONE", "Europe/Amsterdam")
+    assert env_zone("SDC_UNSET_ZONE", "Europe/Amsterdam") == "Europe/Amsterdam"
+
+
+def test_the_command_says_which_setting_is_wrong_in_one_line(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("SDC_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SDC_EMBED_BATCH_SIZE", "veel")
+    assert cli.main(["search", "vpn"]) == 2
+    assert capsys.readouterr().err == "sdc: SDC_EMBED_BATCH_SIZE='veel' is not a valid int\n"

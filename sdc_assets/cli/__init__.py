@@ -16,6 +16,7 @@ import dagster as dg
 from sdc_assets.index.search import SCOPES
 from sdc_resources.data_dir import default_data_path
 from sdc_resources.redact import redact
+from sdc_resources.settings import SettingError
 
 log = logging.getLogger("sdc")
 SOURCES = ["screenconnect", "sillytavern", "notes", "syncro", "ticketportaal"]
@@ -199,7 +200,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens, also through a pipe or a log
     args = parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except SettingError as exc:  # a variable SDC cannot use: say which, in a line
+        print(f"sdc: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -80,6 +80,18 @@ def failure_lines(result: dg.ExecuteInProcessResult) -> tuple[list[str], list[st
     return lines, traces, interrupted
 
 
+def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
+    """A line per ERROR check that failed in the run (a WARN check, e.g. quarantined records, is reported
+    elsewhere)."""
+    lines = []
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            key = evaluation.asset_check_key
+            details = {k: v.value for k, v in evaluation.metadata.items()}
+            lines.append(redact(f"check {key.asset_key.to_user_string()}:{key.name} failed: {details}")[:300])
+    return lines
+
+
 class Runner:
     """Starts the CLI's runs in this process, in the given instance, with SDC's resources."""
 
@@ -120,7 +132,8 @@ class Runner:
             first_line = (str(exc).strip().splitlines() or [""])[0]
             return RunOutcome(False, None, [redact(f"{type(exc).__name__}: {first_line}")])
         if result.success:
-            return RunOutcome(True, result.run_id)
+            failed = failed_checks(result)
+            return RunOutcome(not failed, result.run_id, failed)
         lines, traces, interrupted = failure_lines(result)
         for trace in traces:
             log.error("run %s failed:\n%s", result.run_id, trace)

@@ -109,8 +109,10 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition | dg.
         sessions, failures = build_sessions(source, frame) if frame.height else ([], [])
         return DaySessions(sessions, failures, file_drop.quarantine_dir / source.name / f"sessions-{day}.jsonl")
 
-    def quarantine_files(file_drop: FileDrop, _days: list[str]) -> list[Path]:
-        return [Path(f.quarantine) for f in parse_inbox(source, file_drop, lambda _: None) if f.quarantine]
+    def quarantine_files(file_drop: FileDrop, days: list[str]) -> list[Path]:
+        """The rejects of the inbox's files that hold sessions of ``days``, or none at all (unreadable)."""
+        files = [f for f in parse_inbox(source, file_drop, lambda _: None) if f.quarantine]
+        return [Path(f.quarantine) for f in files if not f.days or set(f.days) & set(days)]
 
     return [
         raw_asset,

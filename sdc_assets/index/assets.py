@@ -13,7 +13,15 @@ from sdc_assets.index.chunk_table import CHUNK_SCHEMA, REFERENCE
 from sdc_assets.index.chunking import Chunk, chunk_session, embed_key, normalize
 from sdc_assets.index.collections import COLLECTION_OF_SOURCE
 from sdc_assets.index.reference_chunks import ci_chunks, kb_chunks
-from sdc_assets.index.vector_sync import INDEXED_SCHEMA, VectorStoreError, apply_plan, meta_hash, plan_sync
+from sdc_assets.index.vector_sync import (
+    INDEXED_SCHEMA,
+    VectorStoreError,
+    apply_plan,
+    as_held,
+    held_ids,
+    meta_hash,
+    plan_sync,
+)
 from sdc_assets.metadata import preview_table
 from sdc_assets.partitions import DAILY, TIMEZONE
 from sdc_assets.sessions.model import Session
@@ -169,18 +177,23 @@ def embeddings(context: dg.AssetExecutionContext, index_store: IndexStore, embed
     )
 
 
-def sync_vectors(frame: pl.DataFrame, record: Path, index_store: IndexStore, vector_store: VectorStore) -> dict:
+def sync_vectors(
+    frame: pl.DataFrame, record: Path, index_store: IndexStore, vector_store: VectorStore, day: str | None = None
+) -> dict:
     """Bring Chroma in line with the chunk table ``frame``, then write the record of what it holds.
 
-    Only the difference to the record is written; the counts of added, upserted, metadata-updated and
-    deleted chunks are returned."""
+    Only the difference to the record is written (for a ``day``, the record as corrected by what Chroma holds
+    for it); the counts of added, upserted, metadata-updated and deleted chunks are returned."""
     desired = frame.select(
         "chunk_id",
         "collection",
         "embed_key",
         pl.col("metadata").map_elements(meta_hash, return_dtype=pl.String).alias("meta_hash"),
     )
-    plan = plan_sync(desired, index_store.read(record, INDEXED_SCHEMA))
+    indexed = index_store.read(record, INDEXED_SCHEMA)
+    if day is not None:
+        indexed = as_held(indexed, held_ids(vector_store, day))
+    plan = plan_sync(desired, indexed)
     rows = {r["chunk_id"]: r for r in frame.iter_rows(named=True)}
     to_write = [i for ids in (*plan.add.values(), *plan.upsert.values()) for i in ids]
     vectors = index_store.vectors({rows[i]["embed_key"] for i in to_write})
@@ -217,7 +230,7 @@ def chroma_collections(
     totals = dict.fromkeys(("add", "upsert", "update_metadata", "delete"), 0)
     for day in context.partition_keys:
         frame = index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA)
-        counts = sync_vectors(frame, index_store.indexed_path(day), index_store, vector_store)
+        counts = sync_vectors(frame, index_store.indexed_path(day), index_store, vector_store, day)
         context.add_asset_metadata({"dagster/row_count": frame.height, **counts}, partition_key=day)
         for name, count in counts.items():
             totals[name] += count

@@ -3,7 +3,7 @@ with every ``chroma_collections`` materialization and alone, for any days (say, 
 
 import dagster as dg
 
-from sdc_assets.index.vector_sync import INDEXED_SCHEMA
+from sdc_assets.index.vector_sync import INDEXED_SCHEMA, held_ids
 from sdc_assets.partitions import daily_partitions
 from sdc_resources.index_store import IndexStore
 from sdc_resources.vector_store import VectorStore
@@ -13,11 +13,10 @@ SHOWN_IDS = 20
 
 def index_mismatches(days: list[str], index_store: IndexStore, vector_store: VectorStore) -> dict[str, dict]:
     """Per day that differs: how many ids only Chroma holds and only the record holds, and the first of each."""
-    collections = [vector_store.collection(name) for name in sorted(vector_store.existing_collections())]
     mismatches = {}
     for day in days:
         recorded = set(index_store.read(index_store.indexed_path(day), INDEXED_SCHEMA)["chunk_id"])
-        held = {i for collection in collections for i in collection.get(where={"day": day}, include=[])["ids"]}
+        held = set(held_ids(vector_store, day))
         if recorded != held:
             only_chroma, only_record = sorted(held - recorded), sorted(recorded - held)
             mismatches[day] = {
@@ -33,7 +32,8 @@ def index_mismatches(days: list[str], index_store: IndexStore, vector_store: Vec
     asset="chroma_collections",
     partitions_def=daily_partitions,
     description="The ids Chroma holds for each day equal the record of what was indexed (data/index/indexed/); "
-    "a difference means Chroma was changed or restored behind SDC's back: re-run the days.",
+    "a difference means Chroma was changed or restored behind SDC's back: materialize chroma_collections for "
+    "those days, which writes what Chroma lost and deletes what it should not hold.",
 )
 def chroma_matches_record(
     context: dg.AssetCheckExecutionContext, index_store: IndexStore, vector_store: VectorStore

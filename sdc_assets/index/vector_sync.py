@@ -31,6 +31,29 @@ class SyncPlan:
         }
 
 
+def held_ids(store, day: str) -> dict[str, str]:
+    """Chunk id → collection of every chunk Chroma holds for ``day``."""
+    return {
+        chunk_id: name
+        for name in sorted(store.existing_collections())
+        for chunk_id in store.collection(name).get(where={"day": day}, include=[])["ids"]
+    }
+
+
+def as_held(indexed: pl.DataFrame, held: dict[str, str]) -> pl.DataFrame:
+    """The record corrected by what Chroma really holds: a recorded chunk Chroma lost is written again, a chunk
+    only Chroma holds is deleted (or rewritten, if wanted), so a run repairs a changed or restored store."""
+    holding = pl.DataFrame(
+        {"chunk_id": list(held), "collection": list(held.values())},
+        schema={"chunk_id": pl.String, "collection": pl.String},
+    )
+    kept = indexed.join(holding, on=["chunk_id", "collection"], how="semi")
+    extra = holding.join(kept, on="chunk_id", how="anti").with_columns(
+        embed_key=pl.lit("", pl.String), meta_hash=pl.lit("", pl.String)
+    )
+    return pl.concat([kept, extra])
+
+
 def plan_sync(desired: pl.DataFrame, indexed: pl.DataFrame) -> SyncPlan:
     """``desired``: chunk_id, collection, embed_key, meta_hash now; ``indexed``: the same as last written."""
     plan = SyncPlan()

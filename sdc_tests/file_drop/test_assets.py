@@ -107,13 +107,11 @@ def test_raw_asset_reports_records_and_quarantine(resources, file_drop):
     assert not (file_drop.raw_dir / "notes" / "2025-03-11.parquet").exists()
 
 
-def _quarantine_check_alone(resources: dict, instance: dg.DagsterInstance) -> dg.AssetCheckEvaluation:
+def _quarantine_check_alone(resources: dict, instance: dg.DagsterInstance, day: str = "2025-03-10"):
     key = dg.AssetCheckKey(dg.AssetKey("notes_raw"), "no_quarantined_records")
     job = dg.Definitions(assets=_assets("notes"), resources=resources).resolve_implicit_global_asset_job_def()
     alone = job.get_subset(asset_selection=set(), asset_check_selection={key})
-    (evaluation,) = alone.execute_in_process(
-        instance=instance, partition_key="2025-03-10"
-    ).get_asset_check_evaluations()
+    (evaluation,) = alone.execute_in_process(instance=instance, partition_key=day).get_asset_check_evaluations()
     return evaluation
 
 
@@ -125,6 +123,7 @@ def test_no_quarantined_records_run_alone_follows_the_files_in_the_inbox(resourc
         assert not failing.passed
         assert failing.metadata["quarantined_records"].value == 3
         assert any(r.startswith("legacy_notes_export.json notes[6]: ") for r in failing.metadata["first_reasons"].value)
+        assert _quarantine_check_alone(resources, instance, "2024-01-01").passed  # files of other days only
         (file_drop.inbox("notes") / "legacy_notes_export.json").unlink()
         (file_drop.inbox("notes") / "notes_2025-03-09.json").unlink()
         assert _quarantine_check_alone(resources, instance).passed

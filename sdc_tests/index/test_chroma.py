@@ -144,3 +144,17 @@ def test_chunks_without_vectors_are_refused_by_name(index_resources, file_drop):
     expected = sorted(store.read(store.chunks_path("2025-03-10"), CHUNK_SCHEMA)["chunk_id"])
     assert failure.value.metadata["chunk_ids"].value == expected
     assert not store.indexed_path("2025-03-10").exists()
+
+
+def test_a_rerun_repairs_what_chroma_lost_or_gained_behind_the_record(index_resources, file_drop):
+    copy_demo(file_drop, "notes")
+    _run([*NOTES, *INDEX], index_resources)
+    sessions = index_resources["vector_store"].collection("sessions")
+    lost = sessions.get(where={"day": "2025-03-10"}, include=[])["ids"][0]
+    sessions.delete(ids=[lost])
+    sessions.add(ids=["stray"], documents=["x"], embeddings=[[0.0] * 384], metadatas=[{"day": "2025-03-13"}])
+    repaired = _run(INDEX, index_resources)
+    assert _check_passed(repaired)
+    assert _counts(repaired)["delete"] == 1
+    assert sessions.get(ids=[lost], include=[])["ids"] == [lost]
+    assert sessions.get(ids=["stray"], include=[])["ids"] == []
