@@ -94,6 +94,7 @@ def test_ui_lists_every_asset_daily_partitioned_and_the_running_sensor(dagster_d
         "drop_folder_sensor": "RUNNING",
         "syncro_update_sensor": "RUNNING",
         "ticketportaal_update_sensor": "RUNNING",
+        "relink_sensor": "RUNNING",
     }
 
 
