@@ -48,6 +48,32 @@ class Msp:
 NO_MSP = Msp()
 
 
+def core_names(key: str) -> list[str]:
+    """The name without its trade, when two distinctive words remain (``peeters janssens`` of ``Peeters &
+    Janssens Boekhouding``): how people write it in a sentence."""
+    words = key.split()
+    core = [w for w in words if not is_trade(w)]
+    distinct = [w for w in core if w not in PARTICLES and w not in COMMON_WORDS]
+    return [" ".join(core)] if len(core) < len(words) and len(distinct) >= 2 else []
+
+
+def company_variants(key: str) -> set[str]:
+    """Other ways a company name key is written whole: without a leading article (``speelvogel``), in one word
+    (``dierenartsenpraktijkterbeek`` for ``… Ter Beek``), without its trade (``ter beek``), as an acronym of
+    three letters or more (``vdl``, ``vdll`` for ``Van der Linden Logistiek``)."""
+    words = key.split()
+    variants = {key.replace(" ", "")}
+    if len(words) >= 2 and words[0] in ARTICLES:
+        variants.add(" ".join(words[1:]))
+    core = [w for w in words if not is_trade(w)]
+    if 2 <= len(core) < len(words) and any(len(w) >= 4 and w not in PARTICLES for w in core):
+        variants.add(" ".join(core))
+    for part in (words, core):
+        if len(part) >= 3:
+            variants.add("".join(w[0] for w in part))
+    return variants - {key}
+
+
 @dataclass
 class CustomerIndex:
     """Lookups over the customer cache: by id, e-mail, domain, phone, machine and name."""
@@ -60,6 +86,7 @@ class CustomerIndex:
     phones: dict[str, set[tuple[str, str | None]]] = field(default_factory=dict)
     machines: dict[str, set[str]] = field(default_factory=dict)
     codes: dict[str, set[str]] = field(default_factory=dict)  # customer numbers and other identifiers → customers
+    acronyms: dict[str, set[str]] = field(default_factory=dict)  # "vdl" → Van der Linden Logistiek
     company_keys: dict[str, set[str]] = field(default_factory=dict)  # name key → customer ids
     names: NameIndex = field(default_factory=NameIndex)
     fuzzy_keys: list[str] = field(default_factory=list)
@@ -71,13 +98,13 @@ class CustomerIndex:
     @classmethod
     def from_cache(cls, table: pl.DataFrame) -> "CustomerIndex":
         index = cls()
-        for row in table.filter(~pl.col("disabled")).iter_rows(named=True):
+        for row in table.iter_rows(named=True):  # a disabled customer's old sessions are still theirs
             index._add_customer(row)
         return index
 
     def _add_customer(self, row: dict) -> None:
         cid = row["customer_id"]
-        self.customers[cid] = row["display_name"] or cid
+        self.customers[cid] = (row["display_name"] or cid) + (" (disabled)" if row["disabled"] else "")
         for email in row["emails"]:
             self.emails.setdefault(email, set()).add((cid, None))
         self.domains_of[cid] = set(row["domains"])
@@ -104,9 +131,12 @@ class CustomerIndex:
     def _add_name(self, cid: str, name: str, person: bool) -> None:
         if key := name_key(name):
             self.company_keys.setdefault(key, set()).add(cid)
-            first, _, rest = key.partition(" ")
-            if rest and first in ARTICLES and not person:
-                self.company_keys.setdefault(rest, set()).add(cid)  # "De Speelvogel" written "Speelvogel"
+            for variant in () if person else company_variants(key):
+                self.company_keys.setdefault(variant, set()).add(cid)
+                if " " not in variant and 3 <= len(variant) <= 5 and variant != key.replace(" ", ""):
+                    self.acronyms.setdefault(variant, set()).add(cid)
+            for core in () if person else core_names(key):
+                self.names.add(cid, core, person=False)
             self.names.add(cid, name, person)
             self._add_fuzzy(cid, name, person)
             for token in key.split() if not person else ():

@@ -38,12 +38,32 @@ VARIANT_DISCOUNT = {
     "exact": 1.0, "abbreviated": 1.0, "initials": 0.94, "typo": 0.95, "word_missing": 0.95, "reordered": 1.0,
 }  # fmt: skip
 OWNED_WORD = 0.9  # a session's name holding a word only one customer's name has
-PASSING = 0.5  # a name mentioned in passing ("net als vorige week bij X", "same issue as at X") counts this much
-# Words just before a name that say the session is about something else than that name.
-_PASSING_CUE = re.compile(
-    r"(?i)\b(?:net als|zoals|ook bij|eerder bij|vorige week bij|gisteren bij|same (?:issue |problem )?as(?: at)?|"
-    r"like at|as at|as with|similar to|also at|earlier at|last week at|wie bei|comme chez)\W+(?:\w+\W+){0,3}$"
+PASSING = 0.5  # a name mentioned in passing counts this much
+# Words that make a sentence about something else than the names in it: a comparison with another customer
+# ("net als vorige week bij X", "similar request from X last month"), a denial ("not to be confused with X",
+# "geen klant"), someone who is not a customer ("a prospect", "nieuwe lead", "privé"). Dutch, English, German.
+_ASIDE = re.compile(
+    r"(?i)\b(?:net als|zoals bij|ook bij|eerder bij|vergelijkbare?|soortgelijke?s?|hetzelfde|"
+    r"zelfde (?:probleem|melding)|similar|same (?:issue|problem|request|thing)|like at|as at|as with|also at|"
+    r"not to be confused|"
+    r"niet te verwarren|niet verwarren|unrelated|geen klant|not a (?:client|customer)|no (?:client|customer)|"
+    r"not the (?:same|one|(?:\w+ ){1,4}(?:from|of|at))|niet de(?:zelfde)? \w+ (?:van|bij)|prospect|(?:new|nieuwe) lead|"
+    r"privé|"
+    r"private(?:ly)?|acquaintance|kennis van|wie bei|genauso|ähnlich|comme chez)\b"
 )
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z]|\s*$)|\n")  # "V.O.F. hebben" goes on
+
+
+def _aside(text: str, start: int, end: int) -> bool:
+    """Whether the mention at ``start:end`` stands in brackets or in a sentence that is about something else."""
+    before, after = text[:start], text[end:]
+    opened = before.rfind("(") > before.rfind(")")
+    sentence_start = max((m.end() for m in _SENTENCE_END.finditer(before)), default=0)
+    stop = _SENTENCE_END.search(after)
+    sentence = text[sentence_start : end + (stop.start() if stop else len(after))]
+    return opened or bool(_ASIDE.search(sentence))
+
+
 # Attributes that hold a name: the company (by convention CustomProperty1), other custom properties, the
 # session's name, the logged-on user's Windows domain. Other attributes are read as running text.
 NAME_FIELDS = {
@@ -118,7 +138,8 @@ def _flatten(value, key: str = "") -> Iterator[tuple[str, str]]:
 def clues(session: Session, index: CustomerIndex, msp: Msp) -> list[Clue]:
     """Every clue the session holds, in the order found."""
     found: list[Clue] = []
-    for text in session_texts(session):
+    texts = list(session_texts(session))
+    for text in texts:
         found += _contact_points(text, index, msp)
         found += _machines(text, index)
         found += _codes(text, index)
@@ -126,7 +147,18 @@ def clues(session: Session, index: CustomerIndex, msp: Msp) -> list[Clue]:
             found += _field_names(text, index, msp)
         else:
             found += _text_names(text, index, msp)
-    return found
+    whole = "\n".join(t.text for t in texts)
+    return [c for c in found if not (c.person and _someone_else(c.value, whole))]
+
+
+def _someone_else(name: str, text: str) -> bool:
+    """The text names another person with this surname (``Michael Cole`` where the contact is Margaret Cole,
+    and ``M. Cole`` wrote the note) and never the contact in full: a namesake."""
+    first, _, surname = name.strip().partition(" ")
+    if not surname or re.search(rf"(?i)\b{re.escape(first)}\s+{re.escape(surname)}\b", text):
+        return False
+    others = re.findall(rf"\b([A-Z][a-z]{{2,}})\s+{re.escape(surname)}\b", text)
+    return any(other.lower() != first.lower() for other in others)
 
 
 def own_domains(session: Session, msp: Msp) -> set[str]:
@@ -177,7 +209,9 @@ def _machines(text: Text, index: CustomerIndex) -> list[Clue]:
     """Known machine names: a field that holds one, or a host-name-shaped word (a digit or a hyphen in it, or
     the first label of a host name) in running text."""
     if text.structured:
-        return _hits(index.machines.get(text.text.strip().lower(), ()), "machine", text.text.strip(), text.where)
+        value = text.text.strip().lower()
+        known = index.machines.get(value) or index.machines.get(re.sub(r"\s+", "-", value), ())
+        return _hits(known, "machine", text.text.strip(), text.where)
     found = []
     for token in {t.lower() for t in _TOKEN.findall(text.text)}:
         shaped = any(c.isdigit() for c in token) or "-" in token or len(token) >= 8
@@ -198,7 +232,7 @@ def _field_names(text: Text, index: CustomerIndex, msp: Msp) -> list[Clue]:
         key = name_key(part)
         if not key or key in msp.placeholder_keys or key in msp.name_keys or key in msp.staff_keys:
             continue
-        if exact := index.company_keys.get(key):
+        if exact := index.company_keys.get(key) or index.company_keys.get(key.replace(" ", "")):
             found += _hits(exact, kind, part, text.where, person=key in index.person_keys)
         else:
             mentions = index.names.find(part, text.where, free_text=False)
@@ -206,11 +240,21 @@ def _field_names(text: Text, index: CustomerIndex, msp: Msp) -> list[Clue]:
                 mentions = [m for m in mentions if m.name.person]
             found += _mention_clues(mentions, msp, kind)
     if not found and text.where != "contact field":
-        found = _owned_words(text, index)
+        found = _owned_words(text, index) or _acronyms(text, index, kind)
     key = name_key(text.text)
     if found or key in msp.staff_keys | msp.name_keys | msp.placeholder_keys:
         return found
     return _fuzzy(key, text, index)
+
+
+def _acronyms(text: Text, index: CustomerIndex, kind: str) -> list[Clue]:
+    """A name field starting with the acronym of one customer's name, in capitals (``VDL dock`` for ``Van der
+    Linden Logistiek``)."""
+    first = text.text.split()[0] if text.text.split() else ""
+    owners = index.acronyms.get(first.lower(), set()) if len(first) >= 3 and first.isupper() else set()
+    if len(owners) != 1:
+        return []
+    return [Clue(next(iter(owners)), "name_variant", OWNED_WORD, text.text, text.where)]
 
 
 def _owned_words(text: Text, index: CustomerIndex) -> list[Clue]:
@@ -223,7 +267,7 @@ def _owned_words(text: Text, index: CustomerIndex) -> list[Clue]:
 def _text_names(text: Text, index: CustomerIndex, msp: Msp) -> list[Clue]:
     found = []
     for mention, clue in zip(*_paired(index.names.find(text.text, text.where), msp), strict=True):
-        if _PASSING_CUE.search(text.text[max(0, mention.start - 60) : mention.start]):
+        if _aside(text.text, mention.start, mention.end):
             clue = replace(clue, confidence=round(clue.confidence * PASSING, 3))
         found.append(clue)
     return found

@@ -45,6 +45,8 @@ TRADE_WORDS = frozenset(
         "kinderopvang", "dierenarts", "dierenartsen", "tandarts", "tandartsen", "huisarts", "huisartsen",
         "installatie", "hoveniers", "schilders", "loodgieters", "elektrotechnik", "maschinenbau", "interieurs",
         "estates", "solicitors", "surgery", "pharmacy", "studio", "fotostudio", "bouw", "school", "woonzorg",
+        "boekhouding", "accountancy", "administratie", "belastingadvies", "installaties", "installatietechniek",
+        "haulage", "builders", "surveyors", "plumbing", "electrical", "motors", "supplies", "zorggroep",
     }
 )  # fmt: skip
 TRADE_ENDINGS = ("praktijk", "bedrijf", "kantoor", "centrum", "handel", "winkel", "techniek", "opvang", "zorg",
@@ -143,7 +145,8 @@ def _word_match(written: Word, wanted: str, person: bool, free_text: bool = True
     if person and len(written.text) == 1 and wanted.startswith(written.text):
         return "initials"
     long_enough = len(wanted) >= TYPO_MIN_LENGTH and len(written.text) >= TYPO_MIN_LENGTH - 1
-    if long_enough and written.text[0] == wanted[0] and fuzz.ratio(written.text, wanted) >= TYPO_RATIO:
+    one_slip = abs(len(wanted) - len(written.text)) <= 1  # "Pietersen" is another name than "Pieters"
+    if long_enough and one_slip and written.text[0] == wanted[0] and fuzz.ratio(written.text, wanted) >= TYPO_RATIO:
         return "typo"
     return None
 

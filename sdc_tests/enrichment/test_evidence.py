@@ -100,6 +100,9 @@ def _link(index, session):
         # a contact's full name, also with an initial, in a field or in the text
         ([], {"contact_name": "F. de Boer"}, "1", "contact_name"),
         (["Johan de Wit belde over de btw-aangifte, de export loopt vast."], {}, "3", "contact_name"),
+        # a name field holding the name and more
+        ([], {"customer_name": "Harbour Print - plotter 2e verdieping"}, "2", "company_name"),
+        ([], {"customer_name": "Tandartspraktijk Zuidwijk Oost"}, "1", "company_name"),
     ],
 )
 def test_every_kind_of_evidence_links(index, texts, context, customer, method):
@@ -122,6 +125,10 @@ def test_every_kind_of_evidence_links(index, texts, context, customer, method):
         ([SIGNATURE], {"customer_name": "Hollander IT Services"}, "internal"),
         # an RMM placeholder group is no customer's name
         ([], {"customer_name": "Default"}, "no_match"),
+        # another person with the contact's surname, a customer named only in an aside
+        (["Call with Michael Grant of our toner supplier about prices."], {"contact_name": "O. Grant"}, "no_match"),
+        (["We had a similar request from Slagerij de Vries last month."], {}, "no_match"),
+        (["Piet Jansen (niet te verwarren met Tandartspraktijk Zuidwijk) belde."], {}, "no_match"),
     ],
 )
 def test_look_alikes_namesakes_the_msp_and_placeholders_are_not_linked(index, texts, context, method):
