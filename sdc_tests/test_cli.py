@@ -1,5 +1,6 @@
 """`sdc ingest`, the command behind `make demo`, on the bundled sample data."""
 
+import csv
 import json
 import re
 import shutil
@@ -178,3 +179,40 @@ def test_a_failed_error_check_fails_the_run_it_ran_in_and_says_which():
         outcome = Runner(instance, {}, say=lambda _: None).materialize([counted, adds_up, warns])
     assert not outcome.ok
     assert outcome.failures == ["check counted:adds_up failed: {'mismatches': 2}"]
+
+
+def test_relink_links_every_stored_session_again_and_keeps_a_persons_decision(tmp_path, monkeypatch, capsys):
+    shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
+    inbox = tmp_path / "data" / "inbox" / "notes"
+    inbox.mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    monkeypatch.setenv("SDC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SDC_SYNCRO_REPLAY_DIR", str(DEMO / "syncro"))
+    when = "2025-03-22T10:00:00+01:00"
+    notes = [
+        {"id": "a", "content": "Kassa van Bakkerij de Vries start niet", "created_at": when},
+        {"id": "b", "content": "Printer op de zaak doet raar", "customer": "De Zaak", "created_at": when},
+    ]
+    (inbox / "export.json").write_text(json.dumps(notes))
+    assert cli.main(["ingest", "--quiet", "--allow-quarantine"]) == 0
+    stored = {
+        s["meta"]["source_ref"]: s
+        for s in map(json.loads, map(Path.read_text, (tmp_path / "data" / "sessions").rglob("*.json")))
+    }
+    assert stored["note/a"]["context"]["customer_id"] == "101"
+    review = list(csv.DictReader((tmp_path / "data" / "review" / "2025-03-22.csv").open()))
+    assert [r["customer_name"] for r in review] == ["De Zaak"]
+    (tmp_path / "data" / "review" / "decisions.csv").write_text(
+        f"session_id,customer_id\n{review[0]['session_id']},104\n"
+    )
+    capsys.readouterr()
+
+    assert cli.main(["ingest", "--quiet", "--allow-quarantine", "--relink"]) == 0
+    assert "every stored session linked again (--relink)" in capsys.readouterr().out
+    stored = {
+        s["meta"]["source_ref"]: s
+        for s in map(json.loads, map(Path.read_text, (tmp_path / "data" / "sessions").rglob("*.json")))
+    }
+    assert (stored["note/b"]["context"]["customer_id"], stored["note/b"]["context"]["link_method"]) == ("104", "manual")
+    assert stored["note/a"]["context"]["customer_id"] == "101"
