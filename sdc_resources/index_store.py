@@ -13,6 +13,7 @@ from pydantic import Field
 from sdc_resources.atomic import write_atomic_with
 from sdc_resources.batches import batches
 from sdc_resources.data_dir import default_data_path
+from sdc_resources.lexical_index import LexicalIndex
 from sdc_resources.parquet_files import write_parquet_if_changed
 
 SQLITE_PARAMS = 900
@@ -28,6 +29,11 @@ class IndexStore(dg.ConfigurableResource):
 
     def indexed_path(self, day: str) -> Path:
         return Path(self.root) / "indexed" / f"{day}.parquet"
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        """The full-text index of the chunks, beside the vectors."""
+        return LexicalIndex(Path(self.root) / "lexical.sqlite")
 
     def chunk_tables(self) -> list[Path]:
         """Every chunk table: one per day, and the reference documents'."""

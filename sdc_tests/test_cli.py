@@ -70,6 +70,24 @@ def test_ingest_materializes_every_touched_day_and_prints_a_summary(tmp_path, mo
     assert "KB article 1: Printer drukt niet af" in out
     assert "ticket " in out
 
+    # Results are documents, identifiers are found whole, --kind narrows, --batch answers many in one process.
+    assert cli.main(["search", "printer", "--json", "-k", "5"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert len(hits) == len({h["source_ref"] or h["session_id"] for h in hits}) == 5
+    for identifier, ref in (("KK-2025-0042", "ticket/42"), ("5CG1234XYZ", "ci/1")):
+        assert cli.main(["search", identifier, "--json", "-k", "3"]) == 0
+        assert json.loads(capsys.readouterr().out)[0]["source_ref"] == ref, identifier
+    assert cli.main(["search", "printer", "--kind", "kb", "--json"]) == 0
+    assert {h["kind"] for h in json.loads(capsys.readouterr().out)} == {"kb"}
+    batch = tmp_path / "queries.jsonl"
+    batch.write_text('{"query": "KK-2025-0042", "k": 2}\n{"query": "vpn", "kind": "nope"}\n{"query": "spooler"}\n')
+    assert cli.main(["search", "--batch", str(batch)]) == 1  # one bad line, said in its own line
+    answers = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [a["line"] for a in answers] == [1, 2, 3]
+    assert answers[0]["hits"][0]["source_ref"] == "ticket/42"
+    assert "unknown kind 'nope'" in answers[1]["error"]
+    assert answers[2]["hits"]
+
     instance = dg.DagsterInstance.get()
     materialized = instance.get_materialized_partitions(dg.AssetKey("screenconnect_sessions"))
     assert materialized == {f"2025-03-{d:02d}" for d in range(9, 16)}

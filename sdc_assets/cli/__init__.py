@@ -94,40 +94,58 @@ def ingest_command(args: argparse.Namespace) -> int:
 
 
 def search_command(args: argparse.Namespace) -> int:
-    """Print the best chunks: score, day, source, the document's identity (and file), and the text."""
+    """Print the best documents: score, day, source, kind, the document's identity (and file), its best text;
+    with ``--batch``, one JSON line of hits per query line."""
     from sdc_assets.definitions import build_definitions
-    from sdc_assets.index.search import search
+    from sdc_assets.index.search import Query, search
 
     resources = build_definitions().resources
     store = resources["vector_store"]
     if not store.host and not (Path(store.path) / "chroma.sqlite3").exists():
         print(f"no index at {store.path}: run sdc ingest first (or set SDC_DATA_DIR to the data folder you use)")
         return 1
-    hits = search(
-        args.query,
-        resources["embedder"],
-        resources["vector_store"],
-        Path(resources["session_store"].root),
-        k=args.k,
-        source=args.source,
-        customer=args.customer,
-        since=args.since,
-    )
+    index = (resources["embedder"], store, resources["index_store"].lexical, Path(resources["session_store"].root))
+    if args.batch:
+        return _search_batch(args.batch, index)
+    query = Query(args.query, args.k, args.source, args.customer, args.since, args.kind)
+    hits = search(query, *index)
     if args.json:
         print(json.dumps([h.as_dict() for h in hits], indent=2, ensure_ascii=False))
         return 0
     if not hits:
         print("no matches")
     for rank, hit in enumerate(hits, start=1):
-        print(f"{rank}. {hit.score:.3f}  {hit.day}  {hit.source:<13} {hit.kind:<7} {hit.chunk_type:<11} {hit.customer}")
-        ref = (
-            f" ({hit.source_ref})" if hit.kind in ("ticket", "session") and hit.source_ref.startswith("ticket/") else ""
-        )
+        print(f"{rank}. {hit.score:.4f}  {hit.day}  {hit.source:<13} {hit.kind:<7} {hit.chunk_type:<11} {hit.customer}")
+        ref = f" ({hit.source_ref})" if hit.kind in ("ticket", "session") and hit.source_ref else ""
         print(
             f"   {hit.identity}{ref}" + (f": {hit.title}" if hit.title else "") + (f"  {hit.path}" if hit.path else "")
         )
         print("   " + " ".join(hit.text.split())[:200] + "\n")
     return 0
+
+
+def _search_batch(path: Path, index: tuple) -> int:
+    """Answer every query of a JSON-lines file in this one process: one JSON line out per line in, in order."""
+    from sdc_assets.index.search import KINDS, Query, search
+
+    problems = 0
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            spec = json.loads(line)
+            since = date.fromisoformat(spec["since"]) if spec.get("since") else None
+            kind = spec.get("kind")
+            if kind is not None and kind not in KINDS:
+                raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+            query = Query(spec["query"], int(spec.get("k", 10)), spec.get("source"), spec.get("customer"), since, kind,
+                          spec.get("mode", "hybrid"))  # fmt: skip
+            hits = [h.as_dict() for h in search(query, *index)]
+            print(json.dumps({"line": number, "query": spec["query"], "hits": hits}, ensure_ascii=False))
+        except (ValueError, KeyError, TypeError) as exc:
+            problems += 1
+            print(json.dumps({"line": number, "error": f"{type(exc).__name__}: {exc}"}, ensure_ascii=False))
+    return 1 if problems else 0
 
 
 def demo_portal_command(args: argparse.Namespace) -> int:
@@ -178,7 +196,9 @@ def parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=ingest_command)
     find = commands.add_parser("search", help="find sessions, tickets, KB articles and CIs by meaning")
-    find.add_argument("query")
+    find.add_argument("query", nargs="?", default="", help="what to look for (leave out with --batch)")
+    find.add_argument("--kind", choices=["ticket", "session", "kb", "ci"], help="only this kind of document")
+    find.add_argument("--batch", type=Path, help="a JSON-lines file of queries: one JSON line of hits per query")
     find.add_argument(
         "--source",
         choices=SCOPES,
@@ -187,7 +207,7 @@ def parser() -> argparse.ArgumentParser:
     )
     find.add_argument("--customer", help="only this customer id")
     find.add_argument("--since", type=date.fromisoformat, help="only from this day on (YYYY-MM-DD)")
-    find.add_argument("-k", type=_positive, default=5, help="how many chunks (default 5)")
+    find.add_argument("-k", type=_positive, default=5, help="how many documents (default 5)")
     find.add_argument("--json", action="store_true", help="print JSON for machines")
     find.set_defaults(handler=search_command)
     portal = commands.add_parser("demo-portal", help="build a local SQLite ticketportaal from sample data")

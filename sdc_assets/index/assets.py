@@ -31,6 +31,7 @@ from sdc_resources.batches import batches
 from sdc_resources.embedder import Embedder, EmbeddingError
 from sdc_resources.index_store import IndexStore
 from sdc_resources.jsonl import read_jsonl
+from sdc_resources.lexical_index import LexicalRow
 from sdc_resources.ticketportaal import Ticketportaal
 from sdc_resources.vector_store import VectorStore
 
@@ -177,6 +178,21 @@ def embeddings(context: dg.AssetExecutionContext, index_store: IndexStore, embed
     )
 
 
+def lexical_rows(frame: pl.DataFrame) -> list[LexicalRow]:
+    """The chunks as the lexical index holds them: searched by their document's title and their own text."""
+    rows = []
+    for row in frame.iter_rows(named=True):
+        meta = json.loads(row["metadata"])
+        title = meta.get("title") or ""
+        rows.append(
+            LexicalRow(
+                row["chunk_id"], row["collection"], meta.get("day", ""), meta.get("source", row["source"]),
+                meta.get("customer_id") or "", int(meta.get("day_num") or 0), f"{title}\n{row['text']}",
+            )
+        )  # fmt: skip
+    return rows
+
+
 def sync_vectors(
     frame: pl.DataFrame, record: Path, index_store: IndexStore, vector_store: VectorStore, day: str | None = None
 ) -> dict:
@@ -208,9 +224,10 @@ def sync_vectors(
     except VectorStoreError as exc:
         raise dg.Failure(f"{record.stem}: {exc}", metadata={"chunk_ids": exc.chunk_ids}) from exc
     counts = plan.counts()
+    lexical = index_store.lexical.sync_day(record.stem, lexical_rows(frame))
     if any(counts.values()) or not record.exists():  # unchanged records keep their mtime: readers rely on it
         index_store.write(record, desired)
-    return counts
+    return {**counts, "lexical_written": lexical["written"]}
 
 
 @dg.asset(
@@ -227,7 +244,7 @@ def chroma_collections(
     New chunks are added, changed texts upserted, changed metadata updated alone, vanished chunks deleted;
     unchanged chunks are not written. The store is written first, then the record under data/index/indexed/."""
     started = time.perf_counter()
-    totals = dict.fromkeys(("add", "upsert", "update_metadata", "delete"), 0)
+    totals = dict.fromkeys(("add", "upsert", "update_metadata", "delete", "lexical_written"), 0)
     for day in context.partition_keys:
         frame = index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA)
         counts = sync_vectors(frame, index_store.indexed_path(day), index_store, vector_store, day)

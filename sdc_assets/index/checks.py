@@ -1,4 +1,5 @@
-"""``chroma_matches_record``: the ids Chroma holds for each day equal the record of what was indexed. It runs
+"""``chroma_matches_record``: the ids Chroma and the lexical index hold for each day equal the record of what
+was indexed. It runs
 with every ``chroma_collections`` materialization and alone, for any days (say, after restoring Chroma)."""
 
 import dagster as dg
@@ -16,14 +17,19 @@ def index_mismatches(days: list[str], index_store: IndexStore, vector_store: Vec
     mismatches = {}
     for day in days:
         recorded = set(index_store.read(index_store.indexed_path(day), INDEXED_SCHEMA)["chunk_id"])
-        held = set(held_ids(vector_store, day))
-        if recorded != held:
-            only_chroma, only_record = sorted(held - recorded), sorted(recorded - held)
+        held, lexical = set(held_ids(vector_store, day)), index_store.lexical.ids_of_day(day)
+        if recorded != held or recorded != lexical:
+            differ = {"chroma": (held - recorded, recorded - held), "lexical": (lexical - recorded, recorded - lexical)}
             mismatches[day] = {
-                "only_in_chroma": len(only_chroma),
-                "only_in_record": len(only_record),
-                "first_only_in_chroma": only_chroma[:SHOWN_IDS],
-                "first_only_in_record": only_record[:SHOWN_IDS],
+                key: value
+                for store, (extra, missing) in differ.items()
+                for key, value in (
+                    (f"only_in_{store}", len(extra)),
+                    (f"missing_in_{store}", len(missing)),
+                    (f"first_only_in_{store}", sorted(extra)[:SHOWN_IDS]),
+                    (f"first_missing_in_{store}", sorted(missing)[:SHOWN_IDS]),
+                )
+                if value
             }
     return mismatches
 

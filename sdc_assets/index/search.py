@@ -1,17 +1,20 @@
-"""Finding chunks by meaning, with the same model configuration the pipeline embedded them with.
+"""Finding documents: by meaning (the same embedding model the pipeline used) and by their words and
+identifiers (the lexical index), the two rankings fused.
 
 Every collection is searched: sessions, tickets, knowledge-base articles and configuration items. Each hit
-says what kind of document it came from and carries that document's own identity (a session's id and
-file, an article's id and title, a CI's number and name).
+is one document, shown by its best chunk; it says what kind of document it is and carries that document's
+own identity (a session's id and file, an article's id and title, a CI's number and name).
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
 from sdc_assets.index.chunking import normalize
 from sdc_assets.index.collections import COLLECTION_OF_SOURCE, COLLECTIONS
 from sdc_resources.embedder import Embedder
+from sdc_resources.lexical_index import LexicalIndex
+from sdc_resources.settings import env_float, env_int
 from sdc_resources.vector_store import VectorStore
 
 # --source: a source (its collections, filtered by source), a collection by name, or a short name for one.
@@ -117,37 +120,106 @@ def make_hit(collection: str, chunk_id: str, text: str, meta: dict, score: float
     )
 
 
+KIND_COLLECTIONS = {"ticket": "tickets", "session": "sessions", "kb": "knowledge_base", "ci": "configuration_items"}
+KINDS = tuple(KIND_COLLECTIONS)
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How dense and lexical results are fused: reciprocal rank fusion, ``weight / (k + rank)`` per list."""
+
+    k: int = field(default_factory=lambda: env_int("SDC_SEARCH_RRF_K", 60))
+    dense_weight: float = field(default_factory=lambda: env_float("SDC_SEARCH_DENSE_WEIGHT", 1.0))
+    lexical_weight: float = field(default_factory=lambda: env_float("SDC_SEARCH_LEXICAL_WEIGHT", 1.0))
+    pool: int = field(default_factory=lambda: env_int("SDC_SEARCH_POOL", 50))  # candidates per list
+
+
+@dataclass
+class Query:
+    text: str
+    k: int = 5
+    source: str | None = None
+    customer: str | None = None
+    since: date | None = None
+    kind: str | None = None
+    mode: str = "hybrid"  # hybrid | dense | lexical
+
+
+def collections_of(query: Query, existing: set[str]) -> tuple[list[str], str | None]:
+    names, source_filter = scope(query.source)
+    if query.kind:
+        names = [n for n in names if n == KIND_COLLECTIONS[query.kind]]
+    return [n for n in names if n in existing], source_filter
+
+
 def search(
-    query: str,
-    embedder: Embedder,
-    vector_store: VectorStore,
-    sessions_root: Path,
-    k: int = 5,
-    source: str | None = None,
-    customer: str | None = None,
-    since: date | None = None,
-) -> list[Hit]:
-    """The ``k`` chunks closest to ``query`` across the collections ``source`` names (all by default)."""
-    names, source_filter = scope(source)
-    existing = vector_store.existing_collections()
-    names = [n for n in names if n in existing]
+    query: Query, embedder: Embedder, vector_store: VectorStore, lexical: LexicalIndex, sessions_root: Path,
+    fusion: Fusion | None = None,
+) -> list[Hit]:  # fmt: skip
+    """The ``query.k`` documents (tickets, sessions, KB articles, CIs) that answer ``query`` best: dense and
+    lexical chunk rankings fused, then grouped per document, each shown by its best chunk."""
+    fusion = fusion or Fusion()
+    names, source_filter = collections_of(query, vector_store.existing_collections())
     if not names:
         return []
-    vector = embedder.encode([normalize(query)])
-    where = where_clause(source_filter, customer, since)
-    hits: list[Hit] = []
+    where = where_clause(source_filter, query.customer, query.since)
+    ranked: list[list[tuple[str, str]]] = []
+    found: dict[str, tuple[str, str, dict]] = {}  # chunk id → collection, text, metadata
+    if query.mode in ("hybrid", "dense"):
+        ranked.append(_dense(query, names, where, embedder, vector_store, fusion.pool, found))
+    if query.mode in ("hybrid", "lexical"):
+        filters = {"source": source_filter, "customer_id": query.customer}
+        if query.since:
+            filters["day_num"] = int(query.since.strftime("%Y%m%d"))
+        ranked.append([(cid, name) for cid, name, _ in lexical.search(query.text, names, filters, fusion.pool)])
+    weights = [fusion.dense_weight, fusion.lexical_weight] if query.mode == "hybrid" else [1.0]
+    scores: dict[str, float] = {}
+    for weight, ranking in zip(weights, ranked, strict=True):
+        for rank, (chunk_id, _) in enumerate(ranking, start=1):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (fusion.k + rank)
+    _fetch_missing(vector_store, [pair for ranking in ranked for pair in ranking], found)
+    return _per_document(scores, found, sessions_root, query.k)
+
+
+def _dense(query, names, where, embedder, vector_store, pool, found) -> list[tuple[str, str]]:
+    vector = embedder.encode([normalize(query.text)])
+    hits = []
     for name in names:
         collection = vector_store.collection(name)
         if not (size := collection.count()):
             continue
-        found = collection.query(
-            query_embeddings=vector,
-            n_results=min(k, size),
-            where=where,
+        result = collection.query(
+            query_embeddings=vector, n_results=min(pool, size), where=where,
             include=["documents", "metadatas", "distances"],
-        )
+        )  # fmt: skip
         for chunk_id, text, meta, distance in zip(
-            found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
+            result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
         ):
-            hits.append(make_hit(name, chunk_id, text, meta, round(1.0 - float(distance), 4), sessions_root))
-    return sorted(hits, key=lambda h: -h.score)[:k]
+            found[chunk_id] = (name, text, meta)
+            hits.append((float(distance), chunk_id, name))
+    return [(cid, name) for _, cid, name in sorted(hits)]
+
+
+def _fetch_missing(vector_store: VectorStore, pairs: list[tuple[str, str]], found: dict) -> None:
+    """Text and metadata of the chunks only the lexical index returned, from Chroma."""
+    missing: dict[str, list[str]] = {}
+    for chunk_id, name in pairs:
+        if chunk_id not in found:
+            missing.setdefault(name, []).append(chunk_id)
+    for name, ids in missing.items():
+        result = vector_store.collection(name).get(ids=ids, include=["documents", "metadatas"])
+        for chunk_id, text, meta in zip(result["ids"], result["documents"], result["metadatas"], strict=True):
+            found[chunk_id] = (name, text, meta)
+
+
+def _per_document(scores: dict[str, float], found: dict, sessions_root: Path, k: int) -> list[Hit]:
+    best: dict[str, Hit] = {}
+    for chunk_id, score in sorted(scores.items(), key=lambda item: -item[1]):
+        if chunk_id not in found:
+            continue  # in the lexical index, gone from Chroma: the reconciliation check reports it
+        name, text, meta = found[chunk_id]
+        hit = make_hit(name, chunk_id, text, meta, round(score, 5), sessions_root)
+        best.setdefault(hit.source_ref or hit.identity, hit)
+        if len(best) == k:
+            break
+    return list(best.values())

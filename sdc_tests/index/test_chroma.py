@@ -72,7 +72,7 @@ def test_chroma_matches_record_fails_alone_when_chroma_lost_or_gained_chunks(ind
     assert not evaluation.passed
     mismatches = evaluation.metadata["mismatches"].value
     assert sorted(mismatches) == ["2025-03-10", "2025-03-13"]
-    assert mismatches["2025-03-10"]["first_only_in_record"] == [lost]
+    assert mismatches["2025-03-10"]["first_missing_in_chroma"] == [lost]
     assert mismatches["2025-03-13"]["first_only_in_chroma"] == ["stray"]
     assert not alone.asset_materializations_for_node("chroma_collections")
 

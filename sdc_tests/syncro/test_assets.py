@@ -8,7 +8,7 @@ from dagster._serdes import serialize_value
 
 from sdc_assets.enrichment.assets import enrichment_assets
 from sdc_assets.index.assets import daily_index_assets
-from sdc_assets.index.search import search
+from sdc_assets.index.search import Query, search
 from sdc_assets.partitions import partition_range_tags
 from sdc_assets.sessions.model import AuthorRole, SegmentKind, SourceSystem, make_session_id
 from sdc_assets.syncro.assets import syncro_assets, syncro_sessions, syncro_tickets_raw
@@ -151,11 +151,10 @@ def test_ticket_sessions_land_in_the_tickets_collection(syncro, index_resources)
     assert {m["source"] for m in stored} == {"syncro"}
     assert {m["customer_id"] for m in stored} == {"101", "102", "103", "104", "105", "106"}
     hits = search(
-        "VPN valt steeds weg op de laptops",
+        Query("VPN valt steeds weg op de laptops", k=1, source="syncro"),
         index_resources["embedder"],
         index_resources["vector_store"],
+        index_resources["index_store"].lexical,
         Path(index_resources["session_store"].root),
-        k=1,
-        source="syncro",
     )
     assert hits[0].session_id == make_session_id(SourceSystem.SYNCRO, "ticket/5004")
