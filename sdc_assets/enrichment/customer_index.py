@@ -147,6 +147,10 @@ class CustomerIndex:
             self.fuzzy_keys.append(key)
             self.fuzzy_names.append(Name(cid, name, tuple(key.split()), person, contact_id))
 
+    def words_of(self, customer_id: str) -> set[str]:
+        """Every word of the customer's company names."""
+        return {word for word, owners in self._token_owners.items() if customer_id in owners}
+
     def owners_of_words(self, words: list[str]) -> set[str]:
         """The customer the distinctive words of a field point at: one word of at least seven letters, or two
         words of the same customer (``Gouden Karper``); empty when they point at none or at several."""

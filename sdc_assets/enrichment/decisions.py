@@ -1,15 +1,16 @@
 """People's linking decisions: ``data/review/decisions.csv``, one row per session a technician settled.
 
-Columns ``session_id`` and ``customer_id`` (a Syncro customer id; empty or ``none`` for "no customer"), as in
-the day's review file, which has both; other columns are ignored. A decision is applied as the ``manual``
-method and no later run, ``relink`` included, overwrites it.
+Columns ``session_id`` and ``customer_id`` (a Syncro customer id, or ``none`` for "no customer"), as in the
+day's review file, which has both; other columns are ignored, and a row whose ``customer_id`` is empty is no
+decision (a review file saved whole settles only the rows filled in). A decision is applied as the
+``manual`` method and no later run, ``relink`` included, overwrites it.
 """
 
 import csv
 from pathlib import Path
 
 DECISIONS_FILE = "decisions.csv"
-NO_CUSTOMER = {"", "none", "geen", "-"}
+NO_CUSTOMER = {"none", "geen", "-"}
 
 
 def read_decisions(path: Path) -> tuple[dict[str, str | None], list[str]]:
@@ -28,5 +29,6 @@ def read_decisions(path: Path) -> tuple[dict[str, str | None], list[str]]:
                 problems.append(f"{path}:{line}: no session_id; row skipped")
                 continue
             customer = (row.get("customer_id") or "").strip()
-            decisions[session] = None if customer.lower() in NO_CUSTOMER else customer
+            if customer:
+                decisions[session] = None if customer.lower() in NO_CUSTOMER else customer
     return decisions, problems

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz, process
 
 from sdc_assets.enrichment.customer_index import CustomerIndex, Msp
-from sdc_assets.enrichment.names import name_key
+from sdc_assets.enrichment.names import is_trade, name_key
 from sdc_assets.sessions.model import AuthorRole, Session
 from sdc_assets.syncro.customers import SHARED_MAIL_DOMAINS, normalize_email, normalize_phone, registrable_domain
 
@@ -120,7 +120,7 @@ def session_texts(session: Session) -> Iterator[Text]:
         yield Text("file name", file.rsplit("/", 1)[-1], False)
     for number, segment in enumerate(session.segments):
         if segment.text:
-            tech = segment.author_role == AuthorRole.TECH
+            tech = segment.author_role in (AuthorRole.TECH, AuthorRole.USER)  # USER: the technician in a chat
             yield Text(f"segment {number} ({segment.kind.value})", segment.text, False, tech)
 
 
@@ -162,13 +162,17 @@ def _someone_else(name: str, text: str) -> bool:
 
 
 def own_domains(session: Session, msp: Msp) -> set[str]:
-    """The organisations the session's e-mail addresses belong to (shared providers and the MSP left out)."""
+    """The organisations the session's e-mail addresses belong to, shared providers left out; the MSP's own
+    domain only where someone else than its technician writes from it (a colleague of the MSP named like a
+    customer's contact is a namesake too; the technician's signature says nothing)."""
     domains = set()
     for text in session_texts(session):
         for raw in _EMAIL.findall(text.text):
             if email := normalize_email(raw):
-                domains.add(email.split("@", 1)[1])
-    return domains - SHARED_MAIL_DOMAINS - msp.domains
+                domain = email.split("@", 1)[1]
+                if domain not in msp.domains or not text.tech:
+                    domains.add(domain)
+    return domains - SHARED_MAIL_DOMAINS
 
 
 def _contact_points(text: Text, index: CustomerIndex, msp: Msp) -> list[Clue]:
@@ -260,7 +264,10 @@ def _acronyms(text: Text, index: CustomerIndex, kind: str) -> list[Clue]:
 def _owned_words(text: Text, index: CustomerIndex) -> list[Clue]:
     """A name field holding a word only one customer's name has (``Regenboog locatie Oost`` for ``Kinderopvang
     De Regenboog``, ``Peeters Bouw`` for ``Bouwbedrijf Peeters``)."""
-    owners = index.owners_of_words(name_key(text.text).split())
+    words = name_key(text.text).split()
+    owners = index.owners_of_words(words)
+    # "Northwind Logistics" is another business than "Northwind Legal": a trade the customer's name lacks
+    owners = {o for o in owners if not any(is_trade(w) and w not in index.words_of(o) for w in words)}
     return [Clue(owner, "name_variant", OWNED_WORD, text.text, text.where) for owner in owners]
 
 

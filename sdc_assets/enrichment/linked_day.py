@@ -124,7 +124,7 @@ def review_csv(sessions: list[Session]) -> bytes:
     """The sessions needing review with their candidates, one row each, and an empty ``customer_id`` column: fill
     it in and save the rows as data/review/decisions.csv to settle them."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*REVIEW_COLUMNS, "candidates", "customer_id"])  # the last one for a person to fill in
     for s in sessions:
         candidates = "; ".join(

@@ -19,6 +19,7 @@ from sdc_assets.sessions.model import Session
 # A kept decision: a person chose this customer (the review file fed back), or the source said so.
 KEPT_METHODS = ("manual",)
 MAX_CANDIDATES = 8
+CONTACT_KINDS = {"email", "phone", "contact_name"}
 # The order in which a link's method is named when clues are equally strong.
 METHOD_ORDER = [
     "email", "phone", "company_name", "custom_property", "session_name", "machine", "customer_code",
@@ -104,7 +105,9 @@ def _candidate(customer_id: str, found: list[Clue], index: CustomerIndex) -> Can
     for confidence in distinct.values():
         doubt *= 1.0 - confidence
     strongest = _strongest(found)
-    contact = next((c.contact_id for c in sorted(found, key=lambda c: -c.confidence) if c.contact_id), None)
+    # the contact only from evidence of that person: an address, a number, a name; never from a domain
+    personal = [c for c in found if c.contact_id and c.kind in CONTACT_KINDS]
+    contact = next((c.contact_id for c in sorted(personal, key=lambda c: -c.confidence)), None)
     score = round(min(1.0 - doubt, 0.995), 3)
     return Candidate(customer_id, index.customers.get(customer_id, customer_id), score, strongest.reason, contact)
 

@@ -85,11 +85,11 @@ def words(text: str) -> list[Word]:
     found = []
     for match in _WORD.finditer(joined):
         raw = match.group(0)
-        folded = fold(raw.rstrip("."))
+        folded = fold(raw.rstrip(".").replace("’", "'"))
         if folded:
             found.append(
                 Word(
-                    folded.replace("'", "").replace("’", ""),
+                    re.sub(r"'s$", "", folded).replace("'", ""),  # "Northwind Legal's" is Northwind Legal
                     raw.endswith("."),
                     raw[0].isupper(),
                     match.start(),

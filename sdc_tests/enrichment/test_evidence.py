@@ -76,6 +76,7 @@ def _link(index, session):
             "text_mention",
         ),
         (["Hi, this is Oliver from Harbour Print Limited, our plotter is offline again."], {}, "2", "text_mention"),
+        (["Harbour Print's plotter is offline again."], {}, "2", "text_mention"),
         # an address or a phone number in the text, or in a field that holds one
         (["Kun je mailen naar femke@tpzuidwijk.nl? " + SIGNATURE], {}, "1", "email"),
         (["Graag contact opnemen."], {"contact_name": "femke@tpzuidwijk.nl"}, "1", "email"),
@@ -129,6 +130,9 @@ def test_every_kind_of_evidence_links(index, texts, context, customer, method):
         (["Call with Michael Grant of our toner supplier about prices."], {"contact_name": "O. Grant"}, "no_match"),
         (["We had a similar request from Slagerij de Vries last month."], {}, "no_match"),
         (["Piet Jansen (niet te verwarren met Tandartspraktijk Zuidwijk) belde."], {}, "no_match"),
+        # another business with the customer's proper name; the MSP's colleague named like a contact
+        ([], {"customer_name": "Harbour Logistics Ltd"}, "no_match"),
+        (["Van: Oliver Grant <oliver.grant@hollander-it.nl>: de back-up van kantoor faalt"], {}, "no_match"),
     ],
 )
 def test_look_alikes_namesakes_the_msp_and_placeholders_are_not_linked(index, texts, context, method):
@@ -176,3 +180,10 @@ def test_names_match_word_by_word():
     assert [m.how for m in names.find("Ik sprak J. de Vries vanochtend", "text")] == ["initials"]
     assert names.find("Jan de V. belde", "text") == []
     assert [w.text for w in words("Bakkerij de Vries B.V.")] == ["bakkerij", "de", "vries", "bv"]
+
+
+def test_a_contact_is_named_only_by_that_persons_own_evidence(index):
+    by_domain = _link(index, _session("Van: stagiair@tpzuidwijk.nl"))
+    assert (by_domain.customer_id, by_domain.contact_id) == ("1", None)
+    by_address = _link(index, _session("Van: femke@tpzuidwijk.nl"))
+    assert (by_address.customer_id, by_address.contact_id) == ("1", "11")

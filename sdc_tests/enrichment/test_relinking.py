@@ -8,6 +8,8 @@ from pathlib import Path
 import dagster as dg
 
 from sdc_assets.enrichment.assets import linked_sessions
+from sdc_assets.enrichment.decisions import read_decisions
+from sdc_assets.enrichment.linked_day import review_csv
 from sdc_assets.enrichment.sensors import plan_relink, relink_sensor
 from sdc_assets.sessions.model import Session, SessionContext, SessionMeta, SessionStatus, SourceSystem
 from sdc_assets.syncro.customers import customer_cache_table
@@ -136,3 +138,15 @@ def test_the_sensor_asks_for_runs_of_linking_and_everything_after_it(tmp_path, m
     (request,) = result.run_requests
     assert request.tags["dagster/asset_partition_range_start"] == "2025-03-10"
     assert json.loads(result.cursor)["cache"] != -1
+
+
+def test_a_row_left_empty_is_no_decision(tmp_path):
+    path = tmp_path / "decisions.csv"
+    path.write_text("session_id,customer_id,note\r\ns1,,\r\ns2,none,\r\ns3, 104 ,\r\n,5,\r\n", encoding="utf-8")
+    decisions, problems = read_decisions(path)
+    assert decisions == {"s2": None, "s3": "104"}
+    assert problems == [f"{path}:5: no session_id; row skipped"]
+
+
+def test_the_review_file_has_plain_line_ends():
+    assert b"\r" not in review_csv([])
