@@ -225,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingError as exc:  # a variable SDC cannot use: say which, in a line
         print(f"sdc: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`sdc search … | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
