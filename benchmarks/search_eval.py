@@ -80,12 +80,14 @@ def main() -> int:
                     table[(mode, cls)].append(scores(ranked, query["relevant"]))
     classes = ["all", *sorted({q["class"] for q in queries})]
     print(f"{args.set}: {len(queries)} queries")
-    print(f"{'class':<14}{'n':>4}  " + "".join(f"{m + ' nDCG@10':>16}" for m in MODES) + f"{'hybrid R@5':>12}{'MRR@10':>9}")
+    header = "".join(f"{m + ' nDCG@10':>16}" for m in MODES)
+    print(f"{'class':<14}{'n':>4}  {header}{'hybrid R@5':>12}{'MRR@10':>9}")
     for cls in classes:
         rows = {mode: table[(mode, cls)] for mode in MODES}
         mean = {m: {key: sum(r[key] for r in rows[m]) / len(rows[m]) for key in rows[m][0]} for m in MODES}
         cells = "".join(f"{mean[m]['ndcg@10']:>16.3f}" for m in MODES)
-        print(f"{cls:<14}{len(rows['hybrid']):>4}  {cells}{mean['hybrid']['recall@5']:>12.3f}{mean['hybrid']['mrr@10']:>9.3f}")
+        hybrid = mean["hybrid"]
+        print(f"{cls:<14}{len(rows['hybrid']):>4}  {cells}{hybrid['recall@5']:>12.3f}{hybrid['mrr@10']:>9.3f}")
     return 0
 
 

@@ -100,8 +100,9 @@ def read_index(folder: Path) -> tuple[CustomerIndex, Msp]:
     msp_path = folder / "msp.json"
     config = json.loads(msp_path.read_text(encoding="utf-8")) if msp_path.exists() else {}
     names = config.get("name") or []
-    msp = Msp.of(names if isinstance(names, list) else [names], config.get("domains", []), config.get("staff", []),
-                 list(PLACEHOLDER_CLIENTS))  # fmt: skip
+    staff = [p.get("name", "") if isinstance(p, dict) else str(p) for p in config.get("staff", [])]
+    names = names if isinstance(names, list) else [names]
+    msp = Msp.of(names, config.get("domains", []), staff, list(PLACEHOLDER_CLIENTS))
     return CustomerIndex.from_cache(table), msp
 
 
@@ -136,7 +137,8 @@ def evaluate(folder: Path, threshold: float = 0.9, margin: float = 0.06) -> Repo
 def _matches(session: Session, label: Label) -> bool:
     if session.meta.source_system.value != label.source:
         return False
-    if not any(f == label.file or f.endswith("/" + label.file) for f in session.meta.source_files):
+    file = label.file.removeprefix(f"inbox/{label.source}/")  # relative to the source's inbox, or to the set
+    if not any(f == file or f.endswith("/" + file) for f in session.meta.source_files):
         return False
     if label.locator in session.meta.source_ref:
         return True

@@ -1,5 +1,6 @@
 """The customer cache as lookups for linking, and the MSP whose own names and addresses are no evidence."""
 
+import re
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -48,6 +49,11 @@ class Msp:
 NO_MSP = Msp()
 
 
+def code_key(code: str) -> str:
+    """An identifier as compared: letters and digits only, lower case (``BE 0456.789.123`` → ``be0456789123``)."""
+    return re.sub(r"[^a-z0-9]", "", code.lower())
+
+
 def core_names(key: str) -> list[str]:
     """The name without its trade, when two distinctive words remain (``peeters janssens`` of ``Peeters &
     Janssens Boekhouding``): how people write it in a sentence."""
@@ -87,6 +93,8 @@ class CustomerIndex:
     machines: dict[str, set[str]] = field(default_factory=dict)
     codes: dict[str, set[str]] = field(default_factory=dict)  # customer numbers and other identifiers → customers
     acronyms: dict[str, set[str]] = field(default_factory=dict)  # "vdl" → Van der Linden Logistiek
+    streets: dict[str, set[str]] = field(default_factory=dict)  # street name key → customers on it
+    cities_of: dict[str, set[str]] = field(default_factory=dict)  # customer → its cities' keys
     company_keys: dict[str, set[str]] = field(default_factory=dict)  # name key → customer ids
     names: NameIndex = field(default_factory=NameIndex)
     fuzzy_keys: list[str] = field(default_factory=list)
@@ -115,7 +123,11 @@ class CustomerIndex:
         for machine in row["machine_names"]:
             self.machines.setdefault(machine.lower(), set()).add(cid)
         for code in row["codes"]:
-            self.codes.setdefault(code.lower(), set()).add(cid)
+            self.codes.setdefault(code_key(code), set()).add(cid)
+        for street in row["streets"]:
+            if len(key := name_key(street)) >= 5:
+                self.streets.setdefault(key, set()).add(cid)
+        self.cities_of[cid] = {name_key(city) for city in row["cities"] if name_key(city)}
         companies = {row["business_name"], row["display_name"], *row["aliases"]} - {None}
         for name in companies:
             self._add_name(cid, name, person=False)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 
-from sdc_assets.enrichment.customer_index import CustomerIndex, Msp
+from sdc_assets.enrichment.customer_index import CustomerIndex, Msp, code_key
 from sdc_assets.enrichment.names import is_trade, name_key
 from sdc_assets.sessions.model import AuthorRole, Session
 from sdc_assets.syncro.customers import SHARED_MAIL_DOMAINS, normalize_email, normalize_phone, registrable_domain
@@ -38,6 +38,7 @@ VARIANT_DISCOUNT = {
     "exact": 1.0, "abbreviated": 1.0, "initials": 0.94, "typo": 0.95, "word_missing": 0.95, "reordered": 1.0,
 }  # fmt: skip
 OWNED_WORD = 0.9  # a session's name holding a word only one customer's name has
+ADDRESS, STREET_ONLY = 0.9, 0.5  # a customer's street and town named in the session; the street alone
 PASSING = 0.5  # a name mentioned in passing counts this much
 # Words that make a sentence about something else than the names in it: a comparison with another customer
 # ("net als vorige week bij X", "similar request from X last month"), a denial ("not to be confused with X",
@@ -76,6 +77,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _HOST = re.compile(r"(?i)\b(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})\b")
 _PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d ()./-]{7,18}\d(?![\w])")
 _SEPARATORS = re.compile(r"\s+[-–|/:]\s+|[()\[\],;]|:\s")
+_CODE = re.compile(r"(?<![\w])[A-Za-z]{0,4}[ -]?\d[\d.\- ]{2,14}\d(?![\w])|(?<![\w])[A-Za-z]{1,5}-\d{2,8}(?![\w])")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,62}")
 
 
@@ -148,6 +150,7 @@ def clues(session: Session, index: CustomerIndex, msp: Msp) -> list[Clue]:
         else:
             found += _text_names(text, index, msp)
     whole = "\n".join(t.text for t in texts)
+    found += _addresses(whole, index)
     return [c for c in found if not (c.person and _someone_else(c.value, whole))]
 
 
@@ -198,15 +201,27 @@ def _contact_points(text: Text, index: CustomerIndex, msp: Msp) -> list[Clue]:
 
 
 def _codes(text: Text, index: CustomerIndex) -> list[Clue]:
-    """Customer numbers and other identifiers from the customers' custom fields (``Klantnummer: PL-0133``)."""
+    """Customer numbers and other identifiers from the customers' custom fields (``Klantnummer: PL-0133``,
+    ``BE 0456.789.123``), compared by their letters and digits."""
     if not index.codes:
         return []
-    tokens = {text.text.strip().lower()} if text.structured else {t.lower() for t in _TOKEN.findall(text.text)}
-    return [
-        clue
-        for token in tokens & index.codes.keys()
-        for clue in _hits(index.codes[token], "customer_code", token, text.where)
-    ]
+    found = {code_key(m) for m in _CODE.findall(text.text)} | ({code_key(text.text)} if text.structured else set())
+    found |= {code_key(t) for t in _TOKEN.findall(text.text)}
+    known = found & index.codes.keys()
+    return [clue for code in known for clue in _hits(index.codes[code], "customer_code", code, text.where)]
+
+
+def _addresses(whole: str, index: CustomerIndex) -> list[Clue]:
+    """A customer's street named in the session: with its town as well, an address (0.9); alone, a hint."""
+    key = f" {name_key(whole)} "
+    found = []
+    for street, customers in index.streets.items():
+        if f" {street} " not in key:
+            continue
+        for customer in customers:
+            in_town = any(f" {city} " in key for city in index.cities_of.get(customer, ()))
+            found.append(Clue(customer, "address", ADDRESS if in_town else STREET_ONLY, street, "text"))
+    return found
 
 
 def _machines(text: Text, index: CustomerIndex) -> list[Clue]:
@@ -219,6 +234,7 @@ def _machines(text: Text, index: CustomerIndex) -> list[Clue]:
     found = []
     for token in {t.lower() for t in _TOKEN.findall(text.text)}:
         shaped = any(c.isdigit() for c in token) or "-" in token or len(token) >= 8
+        shaped = shaped and len(token) >= 3 and any(c.isalpha() for c in token)  # "11" of "Windows 11" is none
         if shaped and token in index.machines:
             found += _hits(index.machines[token], "machine", token, text.where)
     return found

@@ -23,7 +23,7 @@ CONTACT_KINDS = {"email", "phone", "contact_name"}
 # The order in which a link's method is named when clues are equally strong.
 METHOD_ORDER = [
     "email", "phone", "company_name", "custom_property", "session_name", "machine", "customer_code",
-    "email_domain", "domain",
+    "email_domain", "domain", "address",
     "text_mention", "contact_name", "name_variant", "fuzzy",
 ]  # fmt: skip
 

@@ -68,10 +68,15 @@ CACHE_SCHEMA = {
     "domains": pl.List(pl.String),
     "machine_names": pl.List(pl.String),
     "codes": pl.List(pl.String),
+    "streets": pl.List(pl.String),
+    "cities": pl.List(pl.String),
 }
 # Custom fields (``properties``, keyed by labels each MSP chooses) read by what their label says they hold.
 CODE_LABELS = ("nummer", "number", "nr", "code", "kvk", "btw", "vat", "ref", "debiteur", "account")
-ALIAS_LABELS = ("alias", "naam", "name", "handelsnaam", "trade", "aka", "known", "voorheen", "formerly", "afkorting")
+ALIAS_LABELS = (
+    "alias", "naam", "name", "handelsnaam", "trade", "aka", "known", "voorheen", "formerly", "afkorting",
+    "roepnaam", "bijnaam", "nickname",
+)  # fmt: skip
 DOMAIN_LABELS = ("domein", "domain", "website", "web", "url", "site")
 MACHINE_LABELS = (
     "werkplek", "pc", "computer", "machine", "server", "device", "apparaat", "laptop", "host", "asset", "systemen",
@@ -79,7 +84,7 @@ MACHINE_LABELS = (
 SECOND_LEVEL = {"co.uk", "org.uk", "ac.uk", "gov.uk", "ltd.uk", "plc.uk", "me.uk", "com.au", "co.nz", "co.za"}
 _EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _HOST_IN_TEXT = re.compile(r"(?i)\b(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})\b")
-_MACHINE_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,62}$")
+_MACHINE_SHAPE = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9_-]{2,62}$")  # a letter in it: "10" is a count
 
 
 # Endings of file names, not of domains: ``chat - 2025-04-01@08h02m11s.jsonl`` holds no address.
@@ -155,6 +160,13 @@ def _labelled(value, label: str = "") -> list[tuple[str, str]]:
     if isinstance(value, str | int | float) and not isinstance(value, bool) and str(value).strip():
         return [(label, str(value).strip())]
     return []
+
+
+def street_of(address) -> str | None:
+    """The street of an address line, without its number: ``Oosterdijk 22`` → ``Oosterdijk``, ``14 Otley Road``
+    → ``Otley Road``."""
+    text = re.sub(r"\b\d+\s*[a-zA-Z]?\b|[,#]", " ", str(address or ""))
+    return _text(text)
 
 
 def email_domains(emails: list[str]) -> list[str]:
@@ -237,6 +249,8 @@ def customer_cache_table(customers: list[dict], contacts: list[dict], machines: 
                 "domains": _unique([*email_domains(emails + contact_emails), *props["domains"]]),
                 "machine_names": sorted(machines_of.get(customer_id, set()) | set(props["machines"])),
                 "codes": _unique(props["codes"]),
+                "streets": _unique([street_of(customer.get("address"))]),
+                "cities": _unique([_text(customer.get("city"))]),
             }
         )
     return pl.DataFrame(rows, schema=CACHE_SCHEMA)

@@ -26,7 +26,8 @@ CUSTOMERS = [
     {"id": 2, "business_name": "Harbour Print Ltd", "email": "office@harbourprint.co.uk", "phone": "+44 20 7946 0958",
      "properties": {"Alternatieve naam": "HPL Printing"}},
     {"id": 3, "business_name": "Accountantskantoor Meijer & Zonen B.V.", "email": "info@meijerzonen.nl"},
-    {"id": 4, "business_name": "Slagerij de Vries", "email": "winkel@slagerijdevries.nl"},
+    {"id": 4, "business_name": "Slagerij de Vries", "email": "winkel@slagerijdevries.nl", "address": "Oosterdijk 22",
+     "city": "Sneek", "properties": {"Roepnaam": "De Slager", "Ondernemingsnummer": "BE 0456.789.123"}},
     {"id": 5, "business_name": None, "fullname": "Anneke Bosman", "email": "anneke.bosman@gmail.com",
      "phone": "06-11122233"},
     {"id": 6, "business_name": "Gemeente Oosterhout", "email": "ict@oosterhout.nl"},
@@ -104,6 +105,10 @@ def _link(index, session):
         # a name field holding the name and more
         ([], {"customer_name": "Harbour Print - plotter 2e verdieping"}, "2", "company_name"),
         ([], {"customer_name": "Tandartspraktijk Zuidwijk Oost"}, "1", "company_name"),
+        # the customer's street and town, its nickname kept in a custom field, its company number
+        (["De kassa van de zaak aan de Oosterdijk in Sneek hangt weer."], {}, "4", "address"),
+        ([], {"customer_name": "De Slager"}, "4", "company_name"),
+        (["Factuur op naam van BE 0456.789.123 klopt niet"], {}, "4", "customer_code"),
     ],
 )
 def test_every_kind_of_evidence_links(index, texts, context, customer, method):
@@ -133,6 +138,7 @@ def test_every_kind_of_evidence_links(index, texts, context, customer, method):
         # another business with the customer's proper name; the MSP's colleague named like a contact
         ([], {"customer_name": "Harbour Logistics Ltd"}, "no_match"),
         (["Van: Oliver Grant <oliver.grant@hollander-it.nl>: de back-up van kantoor faalt"], {}, "no_match"),
+        (["Een winkel aan de Oosterdijk in Harlingen belde."], {}, "no_match"),  # the street, in another town
     ],
 )
 def test_look_alikes_namesakes_the_msp_and_placeholders_are_not_linked(index, texts, context, method):
