@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
+from dagster._core.storage.defs_state.base import set_defs_state_storage
 
 from sdc_assets.enrichment.assets import enrichment_assets
 from sdc_assets.graph.assets import graph_assets
@@ -38,9 +39,12 @@ def graph_resources(index_resources: dict, ticketportaal, graph_store) -> dict:
 
 
 def sync(resources: dict, instance, days=DAYS) -> dg.ExecuteInProcessResult:
-    """The reference assets, then the daily ones over ``days``: what a full ticketportaal sync runs."""
-    assert dg.materialize(REFERENCE, resources=resources, instance=instance).success
-    result = dg.materialize(DAILY, resources=resources, instance=instance, tags=partition_range_tags(*days))
+    """The reference assets, then the daily ones over ``days``: what a full ticketportaal sync runs. The
+    instance's own defs-state storage is made current first: Dagster keeps the newest instance's in a context
+    variable, and one that an earlier step left to the garbage collector fails the definitions' load."""
+    with set_defs_state_storage(instance.defs_state_storage):
+        assert dg.materialize(REFERENCE, resources=resources, instance=instance).success
+        result = dg.materialize(DAILY, resources=resources, instance=instance, tags=partition_range_tags(*days))
     assert result.success
     return result
 
