@@ -2,8 +2,10 @@
 enrichment, the graph knows the index; no layer imports another's asset or sensor module (they meet by asset
 key), and ``sdc_resources`` never imports ``sdc_assets``; modules and functions stay small."""
 
-import ast
-from concurrent.futures import ThreadPoolExecutor
+import functools
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,21 +20,32 @@ LAYER = {
 WIRING = {"assets", "sensors", "reconcile"}  # a layer's Dagster definitions: reached by asset key, not by import
 
 
-def _parse(source: str) -> ast.Module:
-    """``ast.parse`` in a fresh thread: CPython 3.11's parser can fail with "AST constructor recursion depth
-    mismatch" in a thread whose recursion counter an earlier deep recursion left behind (gh-106905)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(ast.parse, source).result()
+# Read in a fresh interpreter: CPython 3.11's parser can fail with "AST constructor recursion depth mismatch"
+# in a process where earlier tests recursed deeply (the 10,000-deep JSON of the poison tests).
+_SHAPES = """
+import ast, json, sys
+shapes = {}
+for path in sys.argv[1:]:
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    imports = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and n.level == 0]
+    imports += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    functions = [[n.name, n.end_lineno - n.lineno + 1] for n in ast.walk(tree)
+                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    shapes[path] = {"imports": imports, "functions": functions}
+print(json.dumps(shapes))
+"""
+
+
+@functools.cache
+def _shapes() -> dict[str, dict]:
+    """Per module of both packages: its absolute imports and its functions' lengths."""
+    paths = [str(p) for package in ("sdc_assets", "sdc_resources") for p in sorted((ROOT / package).rglob("*.py"))]
+    result = subprocess.run([sys.executable, "-c", _SHAPES, *paths], capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
 
 
 def _imports(path: Path) -> list[str]:
-    found = []
-    for node in ast.walk(_parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.append(node.module)
-        elif isinstance(node, ast.Import):
-            found += [alias.name for alias in node.names]
-    return found
+    return _shapes()[str(path)]["imports"]
 
 
 def _modules(package: str):
@@ -77,7 +90,7 @@ def test_modules_and_functions_stay_small():
             source = path.read_text()
             if (lines := source.count("\n")) > 400:
                 too_big.append(f"{'/'.join(parts)}: {lines} lines")
-            for node in ast.walk(_parse(source)):
-                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno >= 60:
-                    too_big.append(f"{'/'.join(parts)}.{node.name}: {node.end_lineno - node.lineno + 1} lines")
+            for name, length in _shapes()[str(path)]["functions"]:
+                if length > 60:
+                    too_big.append(f"{'/'.join(parts)}.{name}: {length} lines")
     assert too_big == []
