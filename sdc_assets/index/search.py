@@ -130,7 +130,7 @@ class Fusion:
 
     k: int = field(default_factory=lambda: env_int("SDC_SEARCH_RRF_K", 60))
     dense_weight: float = field(default_factory=lambda: env_float("SDC_SEARCH_DENSE_WEIGHT", 1.0))
-    lexical_weight: float = field(default_factory=lambda: env_float("SDC_SEARCH_LEXICAL_WEIGHT", 2.0))
+    lexical_weight: float = field(default_factory=lambda: env_float("SDC_SEARCH_LEXICAL_WEIGHT", 1.0))
     pool: int = field(default_factory=lambda: env_int("SDC_SEARCH_POOL", 50))  # candidates per list
 
 
