@@ -15,6 +15,23 @@ from sdc_assets.cli.runs import Runner
 from .conftest import DEMO, REPO
 
 
+def _notes_project(tmp_path: Path, monkeypatch) -> Path:
+    """A scratch project whose instance and data folder live in ``tmp_path``; its notes inbox."""
+    shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
+    inbox = tmp_path / "data" / "inbox" / "notes"
+    inbox.mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    monkeypatch.setenv("SDC_DATA_DIR", str(tmp_path / "data"))
+    return inbox
+
+
+def _stored_by_ref(tmp_path: Path) -> dict[str, dict]:
+    """Every stored session file, by its source reference."""
+    files = (tmp_path / "data" / "sessions").rglob("*.json")
+    return {s["meta"]["source_ref"]: s for s in (json.loads(p.read_text()) for p in files)}
+
+
 def test_ingest_materializes_every_touched_day_and_prints_a_summary(tmp_path, monkeypatch, capsys):
     shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
     for source in ("screenconnect", "sillytavern", "notes"):
@@ -95,12 +112,7 @@ def test_ingest_materializes_every_touched_day_and_prints_a_summary(tmp_path, mo
 
 
 def test_summary_counts_only_the_quarantine_of_current_files(tmp_path, monkeypatch, capsys):
-    shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
-    inbox = tmp_path / "data" / "inbox" / "notes"
-    inbox.mkdir(parents=True)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    monkeypatch.setenv("SDC_DATA_DIR", str(tmp_path / "data"))
+    inbox = _notes_project(tmp_path, monkeypatch)
     (inbox / "n.json").write_text('[{"id": "1", "created_at": "2025-03-10"}, {"id": "2"}]')
     assert cli.main(["ingest", "--quiet", "--source", "notes"]) == 1  # a quarantined record is not a success
     out = capsys.readouterr().out
@@ -144,12 +156,7 @@ def test_a_failing_source_never_stops_the_other_sources_or_the_stages_after_them
 
 
 def test_a_changed_or_removed_file_takes_its_sessions_along(tmp_path, monkeypatch, capsys):
-    shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
-    inbox = tmp_path / "data" / "inbox" / "notes"
-    inbox.mkdir(parents=True)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    monkeypatch.setenv("SDC_DATA_DIR", str(tmp_path / "data"))
+    inbox = _notes_project(tmp_path, monkeypatch)
     sessions = tmp_path / "data" / "sessions" / "notes"
 
     def ingest() -> str:
@@ -200,12 +207,7 @@ def test_a_failed_error_check_fails_the_run_it_ran_in_and_says_which():
 
 
 def test_relink_links_every_stored_session_again_and_keeps_a_persons_decision(tmp_path, monkeypatch, capsys):
-    shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
-    inbox = tmp_path / "data" / "inbox" / "notes"
-    inbox.mkdir(parents=True)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    monkeypatch.setenv("SDC_DATA_DIR", str(tmp_path / "data"))
+    inbox = _notes_project(tmp_path, monkeypatch)
     monkeypatch.setenv("SDC_SYNCRO_REPLAY_DIR", str(DEMO / "syncro"))
     when = "2025-03-22T10:00:00+01:00"
     notes = [
@@ -214,10 +216,7 @@ def test_relink_links_every_stored_session_again_and_keeps_a_persons_decision(tm
     ]
     (inbox / "export.json").write_text(json.dumps(notes))
     assert cli.main(["ingest", "--quiet", "--allow-quarantine"]) == 0
-    stored = {
-        s["meta"]["source_ref"]: s
-        for s in map(json.loads, map(Path.read_text, (tmp_path / "data" / "sessions").rglob("*.json")))
-    }
+    stored = _stored_by_ref(tmp_path)
     assert stored["note/a"]["context"]["customer_id"] == "101"
     review = list(csv.DictReader((tmp_path / "data" / "review" / "2025-03-22.csv").open()))
     assert [r["customer_name"] for r in review] == ["De Zaak"]
@@ -228,9 +227,6 @@ def test_relink_links_every_stored_session_again_and_keeps_a_persons_decision(tm
 
     assert cli.main(["ingest", "--quiet", "--allow-quarantine", "--relink"]) == 0
     assert "every stored session linked again (--relink)" in capsys.readouterr().out
-    stored = {
-        s["meta"]["source_ref"]: s
-        for s in map(json.loads, map(Path.read_text, (tmp_path / "data" / "sessions").rglob("*.json")))
-    }
+    stored = _stored_by_ref(tmp_path)
     assert (stored["note/b"]["context"]["customer_id"], stored["note/b"]["context"]["link_method"]) == ("104", "manual")
     assert stored["note/a"]["context"]["customer_id"] == "101"

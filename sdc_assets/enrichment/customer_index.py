@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import polars as pl
 
@@ -27,15 +28,15 @@ class Msp:
     staff: tuple[str, ...] = ()
     placeholders: tuple[str, ...] = PLACEHOLDER_CLIENTS
 
-    @property
+    @cached_property
     def name_keys(self) -> set[str]:
         return {k for k in map(name_key, self.names) if k}
 
-    @property
+    @cached_property
     def staff_keys(self) -> set[str]:
         return {k for k in map(name_key, self.staff) if k}
 
-    @property
+    @cached_property
     def placeholder_keys(self) -> set[str]:
         return {k for k in map(name_key, self.placeholders) if k}
 
@@ -102,6 +103,7 @@ class CustomerIndex:
     person_keys: set[str] = field(default_factory=set)  # private customers' names: a person, not a company
     person_words: dict[str, set[str]] = field(default_factory=dict)  # a word of contacts' names → their customers
     _token_owners: dict[str, set[str]] = field(default_factory=dict)  # company-name word → customers
+    _words_of: dict[str, set[str]] = field(default_factory=dict)  # customer → its company-name words
 
     @classmethod
     def from_cache(cls, table: pl.DataFrame) -> "CustomerIndex":
@@ -153,6 +155,7 @@ class CustomerIndex:
             self._add_fuzzy(cid, name, person)
             for token in key.split() if not person else ():
                 self._token_owners.setdefault(token, set()).add(cid)
+                self._words_of.setdefault(cid, set()).add(token)
 
     def _add_fuzzy(self, cid: str, name: str, person: bool, contact_id: str | None = None) -> None:
         if key := name_key(name):
@@ -161,7 +164,7 @@ class CustomerIndex:
 
     def words_of(self, customer_id: str) -> set[str]:
         """Every word of the customer's company names."""
-        return {word for word, owners in self._token_owners.items() if customer_id in owners}
+        return self._words_of.get(customer_id, set())
 
     def owners_of_words(self, words: list[str]) -> set[str]:
         """The customer the distinctive words of a field point at: one word of at least seven letters, or two

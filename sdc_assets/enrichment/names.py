@@ -10,6 +10,7 @@ for in free text. Every match says how it matched, so the score can follow.
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rapidfuzz import fuzz
 
@@ -115,7 +116,7 @@ class Name:
     person: bool
     contact_id: str | None = None
 
-    @property
+    @cached_property
     def searchable(self) -> bool:
         """Whether running text may be searched for it: not only common words, not one short word."""
         distinct = [t for t in self.tokens if t not in COMMON_WORDS]

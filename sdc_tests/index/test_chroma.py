@@ -52,13 +52,20 @@ def test_every_chunk_lands_once_and_a_rerun_writes_nothing(index_resources, file
     assert sessions.count() == counts["dagster/row_count"]
 
 
-def test_chroma_matches_record_fails_alone_when_chroma_lost_or_gained_chunks(index_resources, file_drop):
+def _index_then_change_chroma_behind_the_record(index_resources, file_drop):
+    """Index the notes, then delete one chunk of 2025-03-10 from Chroma and add a stray one on 2025-03-13;
+    the sessions collection and the lost chunk's id."""
     copy_demo(file_drop, "notes")
     _run([*NOTES, *INDEX], index_resources)
     sessions = index_resources["vector_store"].collection("sessions")
     lost = sessions.get(where={"day": "2025-03-10"}, include=[])["ids"][0]
     sessions.delete(ids=[lost])
     sessions.add(ids=["stray"], documents=["x"], embeddings=[[0.0] * 384], metadatas=[{"day": "2025-03-13"}])
+    return sessions, lost
+
+
+def test_chroma_matches_record_fails_alone_when_chroma_lost_or_gained_chunks(index_resources, file_drop):
+    _, lost = _index_then_change_chroma_behind_the_record(index_resources, file_drop)
     defs = dg.Definitions(assets=INDEX, resources=index_resources)
     check = defs.resolve_implicit_global_asset_job_def().get_subset(
         asset_selection=set(),
@@ -147,12 +154,7 @@ def test_chunks_without_vectors_are_refused_by_name(index_resources, file_drop):
 
 
 def test_a_rerun_repairs_what_chroma_lost_or_gained_behind_the_record(index_resources, file_drop):
-    copy_demo(file_drop, "notes")
-    _run([*NOTES, *INDEX], index_resources)
-    sessions = index_resources["vector_store"].collection("sessions")
-    lost = sessions.get(where={"day": "2025-03-10"}, include=[])["ids"][0]
-    sessions.delete(ids=[lost])
-    sessions.add(ids=["stray"], documents=["x"], embeddings=[[0.0] * 384], metadatas=[{"day": "2025-03-13"}])
+    sessions, lost = _index_then_change_chroma_behind_the_record(index_resources, file_drop)
     repaired = _run(INDEX, index_resources)
     assert _check_passed(repaired)
     assert _counts(repaired)["delete"] == 1
