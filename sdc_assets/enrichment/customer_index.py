@@ -6,7 +6,16 @@ from functools import cached_property
 
 import polars as pl
 
-from sdc_assets.enrichment.names import ARTICLES, COMMON_WORDS, PARTICLES, Name, NameIndex, is_trade, name_key
+from sdc_assets.enrichment.names import (
+    ARTICLES,
+    COMMON_WORDS,
+    PARTICLES,
+    STEM,
+    Name,
+    NameIndex,
+    is_trade,
+    name_key,
+)  # fmt: skip
 
 UNIQUE_WORD_LENGTH = 7
 MIN_OWNED_LENGTH = 5
@@ -96,6 +105,7 @@ class CustomerIndex:
     acronyms: dict[str, set[str]] = field(default_factory=dict)  # "vdl" → Van der Linden Logistiek
     streets: dict[str, set[str]] = field(default_factory=dict)  # street name key → customers on it
     cities_of: dict[str, set[str]] = field(default_factory=dict)  # customer → its cities' keys
+    towns: dict[str, set[str]] = field(default_factory=dict)  # a city's key (and first word) → its customers
     company_keys: dict[str, set[str]] = field(default_factory=dict)  # name key → customer ids
     names: NameIndex = field(default_factory=NameIndex)
     fuzzy_keys: list[str] = field(default_factory=list)
@@ -104,6 +114,7 @@ class CustomerIndex:
     person_words: dict[str, set[str]] = field(default_factory=dict)  # a word of contacts' names → their customers
     _token_owners: dict[str, set[str]] = field(default_factory=dict)  # company-name word → customers
     _words_of: dict[str, set[str]] = field(default_factory=dict)  # customer → its company-name words
+    _stems: dict[str, set[str]] = field(default_factory=dict)  # first STEM letters of long name words → the words
 
     @classmethod
     def from_cache(cls, table: pl.DataFrame) -> "CustomerIndex":
@@ -130,6 +141,10 @@ class CustomerIndex:
             if len(key := name_key(street)) >= 5:
                 self.streets.setdefault(key, set()).add(cid)
         self.cities_of[cid] = {name_key(city) for city in row["cities"] if name_key(city)}
+        for city in self.cities_of[cid]:
+            first = city.split()[0]  # "Emmerich am Rhein" is "Emmerich" when spoken of
+            for town in {city, first} if len(first) >= 5 else {city}:
+                self.towns.setdefault(town, set()).add(cid)
         companies = {row["business_name"], row["display_name"], *row["aliases"]} - {None}
         for name in companies:
             self._add_name(cid, name, person=False)
@@ -156,6 +171,8 @@ class CustomerIndex:
             for token in key.split() if not person else ():
                 self._token_owners.setdefault(token, set()).add(cid)
                 self._words_of.setdefault(cid, set()).add(token)
+                if len(token) >= STEM:  # "funerals" is the word of "Funeral Directors"
+                    self._stems.setdefault(token[:STEM], set()).add(token)
 
     def _add_fuzzy(self, cid: str, name: str, person: bool, contact_id: str | None = None) -> None:
         if key := name_key(name):
@@ -178,7 +195,8 @@ class CustomerIndex:
     def owner_of_word(self, word: str) -> str | None:
         """The one customer whose company name holds this distinctive word (``Regenboog`` of ``Kinderopvang De
         Regenboog``, ``Whitfield`` of ``Whitfield Architects``; never a trade, ``Tandartspraktijk``), if only one."""
-        owners = self._token_owners.get(word, set())
+        stem_words = self._stems.get(word[:STEM], set()) if len(word) >= STEM else set()
+        owners = self._token_owners.get(word) or {o for w in stem_words for o in self._token_owners[w]}
         distinctive = len(word) >= MIN_OWNED_LENGTH and word not in COMMON_WORDS and word not in PARTICLES
         if not distinctive or is_trade(word) or len(owners) != 1:
             return None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz, process
 
 from sdc_assets.enrichment.customer_index import CustomerIndex, Msp, code_key
-from sdc_assets.enrichment.names import is_trade, name_key
+from sdc_assets.enrichment.names import STEM, is_trade, name_key
 from sdc_assets.sessions.model import AuthorRole, Session
 from sdc_assets.syncro.customers import SHARED_MAIL_DOMAINS, normalize_email, normalize_phone, registrable_domain
 
@@ -40,12 +40,15 @@ VARIANT_DISCOUNT = {
 OWNED_WORD = 0.9  # a session's name holding a word only one customer's name has
 ADDRESS, STREET_ONLY = 0.9, 0.5  # a customer's street and town named in the session; the street alone
 PASSING = 0.5  # a name mentioned in passing counts this much
+IN_TOWN = 0.9  # a word of a customer's name and the customer's town in one sentence
 # Words that make a sentence about something else than the names in it: a comparison with another customer
 # ("net als vorige week bij X", "similar request from X last month"), a denial ("not to be confused with X",
 # "geen klant"), someone who is not a customer ("a prospect", "nieuwe lead", "privé"). Dutch, English, German.
 _ASIDE = re.compile(
     r"(?i)\b(?:net als|zoals bij|ook bij|eerder bij|vergelijkbare?|soortgelijke?s?|hetzelfde|"
-    r"zelfde (?:probleem|melding)|similar|same (?:issue|problem|request|thing)|like at|as at|as with|also at|"
+    r"zelfde (?:probleem|melding|type|soort)|zelfde [\w-]+ als|als (?:\w+ ){0,3}bij|similar|same [\w-]+ as|"
+    r"same (?:issue|problem|request|thing|kind|setup|type)|"
+    r"like at|as at|as with|also at|recommended|referred|aanbevolen|aangeraden|doorverwezen|"
     r"not to be confused|"
     r"niet te verwarren|niet verwarren|unrelated|geen klant|not a (?:client|customer)|no (?:client|customer)|"
     r"not the (?:same|one|(?:\w+ ){1,4}(?:from|of|at))|niet de(?:zelfde)? \w+ (?:van|bij)|prospect|(?:new|nieuwe) lead|"
@@ -149,6 +152,7 @@ def clues(session: Session, index: CustomerIndex, msp: Msp) -> list[Clue]:
             found += _field_names(text, index, msp)
         else:
             found += _text_names(text, index, msp)
+        found += _named_in_town(text, index)
     whole = "\n".join(t.text for t in texts)
     found += _addresses(whole, index)
     return [c for c in found if not (c.person and _someone_else(c.value, whole))]
@@ -222,6 +226,32 @@ def _addresses(whole: str, index: CustomerIndex) -> list[Clue]:
             in_town = any(f" {city} " in key for city in index.cities_of.get(customer, ()))
             found.append(Clue(customer, "address", ADDRESS if in_town else STREET_ONLY, street, "text"))
     return found
+
+
+def _named_in_town(text: Text, index: CustomerIndex) -> list[Clue]:
+    """A word of a customer's name and the customer's town in one sentence: "de frituur aan het station in
+    Sint-Niklaas", "the heating engineers in Derby", "Lindenhof Mechelen" (a word in another form counts:
+    autoschadeherstel for Autoschadebedrijf). Two customers in one town of one trade stay two candidates."""
+    found = []
+    for sentence in _SENTENCE_END.split(text.text) if index.towns else ():
+        words = name_key(sentence).split()
+        for town in _towns_in(words, index):
+            rest = [w for w in words if w not in town.split()]
+            for customer in index.towns[town]:
+                named = [w for w in index.words_of(customer) if len(w) >= 4 and w not in town.split()]
+                if hit := next((w for w in named if any(_same_word(w, r) for r in rest)), None):
+                    confidence = IN_TOWN * (PASSING if _ASIDE.search(sentence) else 1.0)
+                    found.append(Clue(customer, "text_mention", confidence, f"{hit} in {town}", text.where))
+    return found
+
+
+def _towns_in(words: list[str], index: CustomerIndex) -> set[str]:
+    grams = {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
+    return grams & index.towns.keys()
+
+
+def _same_word(a: str, b: str) -> bool:
+    return a == b or (len(a) >= STEM and len(b) >= STEM and a[:STEM] == b[:STEM])
 
 
 def _machines(text: Text, index: CustomerIndex) -> list[Clue]:

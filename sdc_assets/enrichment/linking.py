@@ -9,10 +9,10 @@ organisation's mailbox are not evidence (a namesake). Every link names its metho
 candidates that were considered; nothing outside those candidates can ever be chosen.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sdc_assets.enrichment.customer_index import NO_MSP, CustomerIndex, Msp
-from sdc_assets.enrichment.evidence import DECISIVE, Clue, clues, own_domains, session_texts
+from sdc_assets.enrichment.evidence import DECISIVE, PASSING, Clue, clues, own_domains, session_texts
 from sdc_assets.enrichment.names import name_key
 from sdc_assets.sessions.model import Session
 
@@ -67,6 +67,8 @@ def link_session(
         candidate = Candidate(context.customer_id, name, 1.0, method, context.contact_id)
         return Link(context.customer_id, context.contact_id, method, 1.0, [candidate])
     found = _without_namesakes(clues(session, index, msp), own_domains(session, msp), index)
+    if _unknown_company(session, found, msp):  # "Tom Vos" of "Vos Transport", a namesake of a contact
+        found = [replace(c, confidence=round(c.confidence * PASSING, 3)) if c.person else c for c in found]
     by_customer: dict[str, list[Clue]] = {}
     for clue in found:
         by_customer.setdefault(clue.customer_id, []).append(clue)
@@ -121,6 +123,14 @@ def _without_namesakes(found: list[Clue], domains: set[str], index: CustomerInde
     if not domains:
         return found
     return [c for c in found if not c.person or domains & index.domains_of.get(c.customer_id, set())]
+
+
+def _unknown_company(session: Session, found: list[Clue], msp: Msp) -> bool:
+    """The session's customer field names an organisation that is none of the customers (only near-misses)."""
+    name = session.context.customer_name
+    if not name or name_key(name) in msp.placeholder_keys | msp.name_keys:
+        return False
+    return not any(c.where == "customer field" and c.kind != "fuzzy" for c in found)
 
 
 def _internal(session: Session, msp: Msp) -> bool:

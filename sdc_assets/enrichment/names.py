@@ -51,7 +51,7 @@ TRADE_WORDS = frozenset(
     }
 )  # fmt: skip
 TRADE_ENDINGS = ("praktijk", "bedrijf", "kantoor", "centrum", "handel", "winkel", "techniek", "opvang", "zorg",
-                 "studio", "salon", "atelier", "service", "diensten")  # fmt: skip
+                 "studio", "salon", "atelier", "service", "diensten", "kliniek", "clinic")  # fmt: skip
 
 
 def is_trade(word: str) -> bool:
@@ -62,6 +62,7 @@ ARTICLES = frozenset({"de", "het", "the", "le", "la", "les", "der", "die", "das"
 MIN_SINGLE_WORD = 5
 PREFIX_MIN_LENGTH = 6  # a one-word name shorter than this is never looked for in free text
 TYPO_MIN_LENGTH = 6
+STEM = 7  # words sharing this many first letters are one word in two forms (autoschadeherstel, -bedrijf)
 TYPO_RATIO = 85
 _WORD = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:['’][A-Za-z]+)?\.?")
 
@@ -230,11 +231,11 @@ def _distinct(tokens) -> list[str]:
 
 
 def _missing_one_word(name: Name, found: list[Word], where: str) -> Mention | None:
-    """A field that holds a company name of three or more words without one of them: the field is that name
-    and nothing else, and what is left still has two distinctive words (``Tandartspraktijk Zuidwijk`` for
-    ``Tandartspraktijk Zuidwijk Oost``, ``Meijer & De Wit`` for ``Notariskantoor Meijer & De Wit``; never
-    ``de Vries`` for ``Bakkerij de Vries``)."""
-    if len(found) != len(name.tokens) - 1:
+    """A field that starts with a company name of three or more words without one of them, and what is left
+    still has two distinctive words (``Tandartspraktijk Zuidwijk`` for ``Tandartspraktijk Zuidwijk Oost``,
+    ``Meijer & De Wit`` for ``Notariskantoor Meijer & De Wit``, ``Hotel De Kroon receptie-pc`` for
+    ``Hotel-Restaurant De Kroon``; never ``de Vries`` for ``Bakkerij de Vries``)."""
+    if len(found) < len(name.tokens) - 1:
         return None
     for skip in range(len(name.tokens)):
         short = name.tokens[:skip] + name.tokens[skip + 1 :]

@@ -105,6 +105,7 @@ def normalize_email(value) -> str | None:
 INTERNATIONAL_PREFIXES = [f"00{c}" for c in ("31", "32", "44", "49", "33", "352", "41", "43")] + [
     "31", "32", "44", "49", "33", "352", "41", "43",
 ]  # fmt: skip
+NATIONAL_DIGITS = {"32": 8}  # digits after the country code, at least: a Belgian landline has 8 (+32 11 22 63 40)
 _EXTENSION = re.compile(r"(?i)\s*(?:x|ext\.?|extension|toestel|tst\.?|#)\s*\d{1,6}\s*$")
 
 
@@ -114,7 +115,7 @@ def normalize_phone(value) -> str | None:
     text = _EXTENSION.sub("", str(value or "")).replace("(0)", "")  # +44 (0)113 …: the trunk 0 is not dialled
     digits = re.sub(r"\D", "", text)
     for prefix in INTERNATIONAL_PREFIXES:
-        if digits.startswith(prefix) and len(digits) - len(prefix) >= 9:
+        if digits.startswith(prefix) and len(digits) - len(prefix) >= NATIONAL_DIGITS.get(prefix[-2:], 9):
             digits = "0" + digits[len(prefix) :]
             break
     return digits if len(digits) >= 6 else None

@@ -31,12 +31,17 @@ CUSTOMERS = [
     {"id": 5, "business_name": None, "fullname": "Anneke Bosman", "email": "anneke.bosman@gmail.com",
      "phone": "06-11122233"},
     {"id": 6, "business_name": "Gemeente Oosterhout", "email": "ict@oosterhout.nl"},
+    {"id": 7, "business_name": "Autoschadebedrijf Lammers B.V.", "city": "Almelo", "phone": "+31 546 85 40 12"},
+    {"id": 8, "business_name": "Immo Lievens BV", "city": "Hasselt", "phone": "+32 11 22 63 40"},
+    {"id": 9, "business_name": "Dierenkliniek De Horst B.V.", "city": "Venlo"},
+    {"id": 10, "business_name": "Tandartspraktijk De Linde", "city": "Almelo"},
 ]  # fmt: skip
 CONTACTS = [
     {"id": 11, "customer_id": 1, "name": "Femke de Boer", "email": "femke@tpzuidwijk.nl", "phone": "06-12345678"},
     {"id": 21, "customer_id": 2, "name": "Oliver Grant", "email": "oliver@harbourprint.co.uk"},
     {"id": 31, "customer_id": 3, "name": "Johan de Wit", "email": "johan@meijerzonen.nl"},
     {"id": 61, "customer_id": 6, "name": "Sanne Visser", "email": "s.visser@oosterhout.nl"},
+    {"id": 81, "customer_id": 8, "name": "Tom Vos", "email": "tom@immolievens.be"},
 ]
 ASSETS = [{"id": 91, "customer_id": 4, "name": "SDV-KASSA1"}]
 SIGNATURE = "Met vriendelijke groet,\nJeroen Hollander\nHollander IT Services | 073-1112233 | support@hollander-it.nl"
@@ -109,6 +114,11 @@ def _link(index, session):
         (["De kassa van de zaak aan de Oosterdijk in Sneek hangt weer."], {}, "4", "address"),
         ([], {"customer_name": "De Slager"}, "4", "company_name"),
         (["Factuur op naam van BE 0456.789.123 klopt niet"], {}, "4", "customer_code"),
+        # a word of the name, in another form, and the customer's town in one sentence
+        (["Morgen, met Erwin van het autoschadeherstel in Almelo. Het programma start niet."], {}, "7", "text_mention"),
+        (["Bij de tandarts in Almelo, de tandartspraktijk aan het plein, hangt de scanner."], {}, "10", "text_mention"),
+        # a Belgian landline as Belgians write it: eight digits after +32
+        (["Terugbellen op 011/22.63.40: de printer is offline."], {}, "8", "phone"),
     ],
 )
 def test_every_kind_of_evidence_links(index, texts, context, customer, method):
@@ -139,6 +149,21 @@ def test_every_kind_of_evidence_links(index, texts, context, customer, method):
         ([], {"customer_name": "Harbour Logistics Ltd"}, "no_match"),
         (["Van: Oliver Grant <oliver.grant@hollander-it.nl>: de back-up van kantoor faalt"], {}, "no_match"),
         (["Een winkel aan de Oosterdijk in Harlingen belde."], {}, "no_match"),  # the street, in another town
+        # another clinic with the customer's trade; a contact's namesake at an organisation that is no customer
+        ([], {"customer_name": "Dierenkliniek De Hoeve"}, "no_match"),
+        (
+            ["Tom Vos belde: ze zoeken een nieuwe IT-partner."],
+            {"customer_name": "Vos Transport", "contact_name": "Tom Vos"},
+            "no_match",
+        ),
+        # a customer named as the one who recommended a prospect, or compared with
+        (
+            ["Hi, I'm Daniel from Holloway Surveyors in Lincoln. Oliver at Harbour Print recommended you."],
+            {},
+            "no_match",
+        ),
+        (["Zelfde Outlook-probleem als vorige week bij Accountantskantoor Meijer & Zonen."], {}, "no_match"),
+        (["Een garage in Almelo belt over de kassa."], {}, "no_match"),  # a town alone, with no word of a name
     ],
 )
 def test_look_alikes_namesakes_the_msp_and_placeholders_are_not_linked(index, texts, context, method):
