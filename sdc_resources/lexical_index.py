@@ -2,6 +2,9 @@
 
 A chunk is indexed by its words (accents folded) and, in a second column, by the identifiers in it kept whole
 (``KK-2025-0142``, ``192.168.40.12``, ``0x80070005``, ``5CG1234XYZ``): an embedding tokenizer shatters those.
+A third column holds the document's own identifiers (a ticket's number, a CI's serial and host name, from its
+header), weighted above a mere mention, so the ticket KK-2025-0142 ranks above the one that says "same as
+KK-2025-0142". An index of an older layout is rebuilt (emptied; every day is written again on its next sync).
 Rows are keyed by chunk id and day and written by difference, so the index follows the chunk tables exactly as
 Chroma does; ``ids_of_day`` lets the reconciliation check compare it with the record.
 """
@@ -9,6 +12,7 @@ Chroma does; ``ids_of_day`` lets the reconciliation check compare it with the re
 import hashlib
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +21,10 @@ from pathlib import Path
 from sdc_resources.batches import batches
 
 SQLITE_PARAMS = 900
+LAYOUT = 2  # PRAGMA user_version of the current layout
+WEIGHTS = "1.0, 4.0, 4.0"  # bm25() weights of words, identifiers, own identifiers
+RARE_CHUNKS = 3  # a query word held by at most this many chunks names something (a product, a place, a person)
+KEYWORDS = 3  # a query of at most this many words is a lookup ("laptop EliteBook"), not a question
 # A token with a digit, or letters joined by - . : / @ _: an identifier, searched whole.
 _IDENTIFIER = re.compile(r"(?<![\w-])(?=[\w.:/@-]*\d)[\w][\w.:/@-]*[\w]|(?<![\w-])[A-Za-z]+(?:[-_][A-Za-z0-9]+)+")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -25,7 +33,7 @@ SCHEMA = (
     "collection TEXT NOT NULL, day TEXT NOT NULL, source TEXT, customer_id TEXT, day_num INTEGER, "
     "content_hash TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS chunks_day ON chunks(day)",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS chunk_text USING fts5(words, identifiers, "
+    "CREATE VIRTUAL TABLE IF NOT EXISTS chunk_text USING fts5(words, identifiers, own, "
     "tokenize = \"unicode61 remove_diacritics 2 tokenchars '_'\")",
 )
 
@@ -44,11 +52,24 @@ class LexicalRow:
     customer_id: str
     day_num: int
     text: str  # what is searched: the document's title and the chunk
+    own: str = ""  # the text whose identifiers name the document itself (its header), if this chunk is that
 
     @property
     def content_hash(self) -> str:
-        parts = (self.collection, self.day, self.source, self.customer_id, str(self.day_num), self.text)
+        parts = (self.collection, self.day, self.source, self.customer_id, str(self.day_num), self.text, self.own)
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class LexicalResult:
+    ranked: list[tuple[str, str, float]]
+    """Chunk id, collection and BM25 score (higher is better), best first."""
+    owners: int
+    """How many of the first chunks name their document by an identifier of the query (a ticket's number)."""
+    exact: bool
+    """Whether the query holds an identifier the index has, or is a few words with one only a few chunks hold
+    (``laptop EliteBook``): then matching it matters more than any likeness of meaning. (In a question, rare
+    words are many and say little.)"""
 
 
 class LexicalIndex:
@@ -63,6 +84,10 @@ class LexicalIndex:
         connection = sqlite3.connect(self.path, timeout=60)
         try:
             connection.execute("PRAGMA journal_mode=WAL")
+            if connection.execute("PRAGMA user_version").fetchone()[0] != LAYOUT:
+                connection.execute("DROP TABLE IF EXISTS chunk_text")
+                connection.execute("DROP TABLE IF EXISTS chunks")
+                connection.execute(f"PRAGMA user_version = {LAYOUT}")
             for statement in SCHEMA:
                 connection.execute(statement)
             with connection:
@@ -85,8 +110,8 @@ class LexicalIndex:
                     (row.chunk_id, row.collection, day, row.source, row.customer_id, row.day_num, row.content_hash),
                 )
                 db.execute(
-                    "INSERT INTO chunk_text (rowid, words, identifiers) VALUES (?, ?, ?)",
-                    (cursor.lastrowid, row.text, " ".join(identifiers(row.text))),
+                    "INSERT INTO chunk_text (rowid, words, identifiers, own) VALUES (?, ?, ?, ?)",
+                    (cursor.lastrowid, row.text, " ".join(identifiers(row.text)), " ".join(identifiers(row.own))),
                 )
         return {"written": len(new), "deleted": len(set(stale) - set(wanted))}
 
@@ -97,23 +122,40 @@ class LexicalIndex:
         with self._db() as db:
             return {cid for (cid,) in db.execute("SELECT chunk_id FROM chunks WHERE day = ?", (day,))}
 
-    def search(
-        self, query: str, collections: list[str], where: dict[str, object], limit: int
-    ) -> list[tuple[str, str, float]]:
-        """Chunk ids, their collections and BM25 scores (higher is better) for ``query``: any of its words, its
-        identifiers whole, within ``collections`` and the filters ``where`` (``source``, ``customer_id``,
-        ``day_num`` from)."""
-        terms = [f'words:"{w}"' for w in dict.fromkeys(_WORD.findall(query.lower())) if len(w) > 1]
-        terms += [f'identifiers:"{i}"' for i in dict.fromkeys(identifiers(query))]
+    def search(self, query: str, collections: list[str], where: dict[str, object], limit: int) -> "LexicalResult":
+        """The chunks that match ``query`` best by BM25: any of its words, its identifiers whole, within
+        ``collections`` and the filters ``where`` (``source``, ``customer_id``, ``day_num`` from). The chunks that
+        name a document the query's identifiers are the own identifiers of come first: asked for KK-2025-0142,
+        that ticket leads, then the ones that mention it."""
+        wanted = list(dict.fromkeys(identifiers(query)))
+        words = [w for w in dict.fromkeys(_WORD.findall(query.lower())) if len(w) > 1]
+        terms = [f'words:"{w}"' for w in words] + [f'{{identifiers own}}:"{i}"' for i in wanted]
         if not terms or not self.path.exists():
+            return LexicalResult([], 0, False)
+        with self._db() as db:
+            owners = self._ranked(db, " OR ".join(f'own:"{i}"' for i in wanted), collections, where, limit)
+            ranked = self._ranked(db, " OR ".join(terms), collections, where, limit)
+            exact = bool(owners) or bool(
+                wanted and self._ranked(db, " OR ".join(terms[-len(wanted) :]), collections, where, 1)
+            )
+            if len(words) <= KEYWORDS:  # a few words, not a sentence: a lookup of a name
+                exact = exact or _rare(db, [w for w in words if len(w) >= 4 and not w.isdigit()])
+        first = {cid for cid, _, _ in owners}
+        return LexicalResult([*owners, *(hit for hit in ranked if hit[0] not in first)][:limit], len(owners), exact)
+
+    @staticmethod
+    def _ranked(
+        db: sqlite3.Connection, match: str, collections: list[str], where: dict[str, object], limit: int
+    ) -> list[tuple[str, str, float]]:
+        if not match:
             return []
         marks = ",".join("?" * len(collections))
         sql = (
-            "SELECT chunks.chunk_id, chunks.collection, -bm25(chunk_text, 1.0, 4.0) FROM chunk_text "
+            f"SELECT chunks.chunk_id, chunks.collection, -bm25(chunk_text, {WEIGHTS}) FROM chunk_text "
             "JOIN chunks ON chunks.rowid = chunk_text.rowid "
             f"WHERE chunk_text MATCH ? AND chunks.collection IN ({marks})"
         )
-        params: list[object] = [" OR ".join(terms), *collections]
+        params: list[object] = [match, *collections]
         for column in ("source", "customer_id"):
             if where.get(column):
                 sql += f" AND chunks.{column} = ?"
@@ -121,9 +163,24 @@ class LexicalIndex:
         if where.get("day_num"):
             sql += " AND chunks.day_num >= ?"
             params.append(where["day_num"])
-        sql += " ORDER BY bm25(chunk_text, 1.0, 4.0) LIMIT ?"
-        with self._db() as db:
-            return [(cid, name, float(score)) for cid, name, score in db.execute(sql, [*params, limit])]
+        sql += f" ORDER BY bm25(chunk_text, {WEIGHTS}) LIMIT ?"
+        return [(cid, name, float(score)) for cid, name, score in db.execute(sql, [*params, limit])]
+
+
+def _rare(db: sqlite3.Connection, words: list[str]) -> bool:
+    """Whether one of ``words`` (folded as the index folds them) is held by 1 to ``RARE_CHUNKS`` chunks."""
+    if not words:
+        return False
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocabulary USING fts5vocab(main, chunk_text, 'row')")
+    marks = ",".join("?" * len(words))
+    folded = [fold(w) for w in words]
+    held = db.execute(f"SELECT MIN(doc) FROM temp.vocabulary WHERE term IN ({marks})", folded).fetchone()[0]
+    return held is not None and held <= RARE_CHUNKS
+
+
+def fold(word: str) -> str:
+    """A word as FTS5's unicode61 tokenizer with ``remove_diacritics 2`` holds it: lower case, accents gone."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
 
 
 def _delete(db: sqlite3.Connection, chunk_ids: list[str]) -> None:

@@ -33,10 +33,26 @@ class VectorStore(dg.ConfigurableResource):
     def client(self):
         return _client(self.path, self.host, self.port)
 
-    def collection(self, name: str):
+    def collection(self, name: str, model: str | None = None):
+        """The collection ``name``; one made here records ``model``, the embedding model of its vectors."""
         return self.client().get_or_create_collection(
-            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            name,
+            embedding_function=None,
+            metadata={"model": model} if model else None,
+            configuration={"hnsw": {"space": "cosine"}},
         )
+
+    def models(self) -> dict[str, str]:
+        """Each collection and the embedding model of its vectors ("" when it does not say)."""
+        return {c.name: (c.metadata or {}).get("model", "") for c in self.client().list_collections()}
+
+    def drop_other_models(self, names: set[str], model: str) -> list[str]:
+        """Delete those of the collections ``names`` that hold another model's vectors: a model's vectors are
+        never compared with another's (nor have their size). Returns the names dropped."""
+        stale = sorted(name for name, held in self.models().items() if name in names and held != model)
+        for name in stale:
+            self.client().delete_collection(name)
+        return stale
 
     def existing_collections(self) -> set[str]:
         return {c.name for c in self.client().list_collections()}

@@ -75,10 +75,10 @@ def copy_demo(file_drop: FileDrop, source: str) -> None:
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The default model (bundled all-MiniLM-L6-v2), loaded once for the whole test session."""
+    """The default model (USE multilingual v3), loaded once for the whole test session."""
     from sdc_resources.embedder import Embedder
 
-    return Embedder(model="all-MiniLM-L6-v2", device="cpu", backend="torch", batch_size=32)
+    return Embedder()
 
 
 @pytest.fixture

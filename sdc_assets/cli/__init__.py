@@ -108,7 +108,11 @@ def search_command(args: argparse.Namespace) -> int:
     if args.batch:
         return _search_batch(args.batch, index)
     query = Query(args.query, args.k, args.source, args.customer, args.since, args.kind)
-    hits = search(query, *index)
+    try:
+        hits = search(query, *index)
+    except ValueError as exc:
+        print(exc)
+        return 1
     if args.json:
         print(json.dumps([h.as_dict() for h in hits], indent=2, ensure_ascii=False))
         return 0

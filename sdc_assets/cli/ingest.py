@@ -181,9 +181,14 @@ class Ingest:
     def derived(self, outcome: Outcome) -> None:
         """Linking, analysis, chunks, embeddings, Chroma and the graph for every day a source touched."""
         outcome.days = {day for o in self.outcomes for day in o.days}
+        stored = self.resolved["session_store"].stored_days() & _valid_days()
         if self.relink:
-            outcome.days |= self.resolved["session_store"].stored_days() & _valid_days()
+            outcome.days |= stored
             outcome.notes.append("every stored session linked again (--relink)")
+        model = self.resolved["embedder"].model_id
+        if any(held != model for held in self.resolved["vector_store"].models().values()) and stored - outcome.days:
+            outcome.days |= stored
+            outcome.notes.append(f"every stored day indexed again: the index held another model's vectors than {model}")
         if not outcome.days:
             outcome.status = "skipped"
             outcome.notes.append("no days to process")

@@ -35,7 +35,7 @@ from sdc_resources.lexical_index import LexicalRow
 from sdc_resources.ticketportaal import Ticketportaal
 from sdc_resources.vector_store import VectorStore
 
-CHUNKER_VERSION = 4
+CHUNKER_VERSION = 5
 # The index steps of concurrent runs write the same day files: the pool (limit 1 in dagster.yaml) serializes them.
 INDEX_POOL = "sdc_index"
 ENCODE_WINDOW = 4096
@@ -178,8 +178,12 @@ def embeddings(context: dg.AssetExecutionContext, index_store: IndexStore, embed
     )
 
 
+OWN_CHUNKS = ("header", "specs")  # the chunks that name their document: a session's header, a CI's specs
+
+
 def lexical_rows(frame: pl.DataFrame) -> list[LexicalRow]:
-    """The chunks as the lexical index holds them: searched by their document's title and their own text."""
+    """The chunks as the lexical index holds them: searched by their document's title and their own text, the
+    header's identifiers also as the document's own."""
     rows = []
     for row in frame.iter_rows(named=True):
         meta = json.loads(row["metadata"])
@@ -188,18 +192,21 @@ def lexical_rows(frame: pl.DataFrame) -> list[LexicalRow]:
             LexicalRow(
                 row["chunk_id"], row["collection"], meta.get("day", ""), meta.get("source", row["source"]),
                 meta.get("customer_id") or "", int(meta.get("day_num") or 0), f"{title}\n{row['text']}",
+                row["text"] if row["chunk_type"] in OWN_CHUNKS else "",
             )
         )  # fmt: skip
     return rows
 
 
 def sync_vectors(
-    frame: pl.DataFrame, record: Path, index_store: IndexStore, vector_store: VectorStore, day: str | None = None
-) -> dict:
+    frame: pl.DataFrame, record: Path, index_store: IndexStore, vector_store: VectorStore, model: str,
+    day: str | None = None,
+) -> dict:  # fmt: skip
     """Bring Chroma in line with the chunk table ``frame``, then write the record of what it holds.
 
     Only the difference to the record is written (for a ``day``, the record as corrected by what Chroma holds
-    for it); the counts of added, upserted, metadata-updated and deleted chunks are returned."""
+    for it); the counts of added, upserted, metadata-updated and deleted chunks are returned. A collection
+    holding another model's vectors (the model was switched) is emptied first and filled anew."""
     desired = frame.select(
         "chunk_id",
         "collection",
@@ -207,6 +214,9 @@ def sync_vectors(
         pl.col("metadata").map_elements(meta_hash, return_dtype=pl.String).alias("meta_hash"),
     )
     indexed = index_store.read(record, INDEXED_SCHEMA)
+    names = {*frame["collection"], *indexed["collection"]}
+    if dropped := vector_store.drop_other_models(names, model):
+        indexed = indexed.filter(~pl.col("collection").is_in(dropped))
     if day is not None:
         indexed = as_held(indexed, held_ids(vector_store, day))
     plan = plan_sync(desired, indexed)
@@ -220,14 +230,14 @@ def sync_vectors(
             metadata={"chunk_ids": unembedded},
         )
     try:
-        apply_plan(vector_store, plan, rows, vectors)
+        apply_plan(vector_store, plan, rows, vectors, model)
     except VectorStoreError as exc:
         raise dg.Failure(f"{record.stem}: {exc}", metadata={"chunk_ids": exc.chunk_ids}) from exc
     counts = plan.counts()
     lexical = index_store.lexical.sync_day(record.stem, lexical_rows(frame))
     if any(counts.values()) or not record.exists():  # unchanged records keep their mtime: readers rely on it
         index_store.write(record, desired)
-    return {**counts, "lexical_written": lexical["written"]}
+    return {**counts, "lexical_written": lexical["written"], "collections_emptied": len(dropped)}
 
 
 @dg.asset(
@@ -238,16 +248,16 @@ def sync_vectors(
     **DAILY,
 )
 def chroma_collections(
-    context: dg.AssetExecutionContext, index_store: IndexStore, vector_store: VectorStore
+    context: dg.AssetExecutionContext, index_store: IndexStore, vector_store: VectorStore, embedder: Embedder
 ) -> dg.MaterializeResult:
     """The day's chunks and vectors in ChromaDB, one cosine collection per kind (sessions, tickets, ...).
     New chunks are added, changed texts upserted, changed metadata updated alone, vanished chunks deleted;
     unchanged chunks are not written. The store is written first, then the record under data/index/indexed/."""
     started = time.perf_counter()
-    totals = dict.fromkeys(("add", "upsert", "update_metadata", "delete", "lexical_written"), 0)
+    totals = dict.fromkeys(("add", "upsert", "update_metadata", "delete", "lexical_written", "collections_emptied"), 0)
     for day in context.partition_keys:
         frame = index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA)
-        counts = sync_vectors(frame, index_store.indexed_path(day), index_store, vector_store, day)
+        counts = sync_vectors(frame, index_store.indexed_path(day), index_store, vector_store, embedder.model_id, day)
         context.add_asset_metadata({"dagster/row_count": frame.height, **counts}, partition_key=day)
         for name, count in counts.items():
             totals[name] += count
@@ -291,7 +301,7 @@ def reference_collections(
     ).sort("chunk_id")
     index_store.write_if_changed(index_store.chunks_path(REFERENCE), frame)
     embedded = embed_missing([frame], index_store, embedder, context.log)
-    counts = sync_vectors(frame, index_store.indexed_path(REFERENCE), index_store, vector_store)
+    counts = sync_vectors(frame, index_store.indexed_path(REFERENCE), index_store, vector_store, embedder.model_id)
     context.log.info(f"reference documents: {len(kb)} article chunks, {len(cis)} CI chunks, {counts}")
     return dg.MaterializeResult(
         metadata={

@@ -30,6 +30,7 @@ FIELD_KEYS = ("fields", "properties")
 CI_KEYS = ("configuration_items",)
 TURN_CHUNKS = ("turn", "comment")
 HEADER_ATTRIBUTES = ("ticket_number", "status", "priority", "category", "problem_type", "ticket_type")
+TRIVIAL_WORDS = 3  # a comment or turn of fewer words and no digit ("Assigned.", "Top, dank je!") is no chunk
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,9 @@ class Chunk:
     text: str
     metadata: dict[str, Any] = field(default_factory=dict)
     embed_text: str = ""
-    """What is embedded when not the whole text: a turn's words without its author-and-time line, so that
-    the same words said twice share one vector (who and when stay in the text and the metadata)."""
+    """What is embedded when not the whole text: the document's title, then the chunk's words (a turn's without
+    its author-and-time line, so the same words said twice in a session share one vector; who and when stay in
+    the text and the metadata). A comment like "Zelfde probleem, opgelost" says nothing without its ticket."""
 
 
 def normalize(text: str) -> str:
@@ -122,6 +124,11 @@ def _split_long_sentence(sentence: str, max_tokens: int, count: Callable[[str], 
         size = max(1, int(len(words) * max_tokens / tokens * 0.9))  # < len(words), so the recursion ends
         runs = [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
     return [piece for run in runs for piece in _split_long_sentence(run, max_tokens, count)]
+
+
+def trivial(body: str) -> bool:
+    """A tiny acknowledgement: fewer than ``TRIVIAL_WORDS`` words and no digit (no number, no identifier)."""
+    return len(body.split()) < TRIVIAL_WORDS and not any(ch.isdigit() for ch in body)
 
 
 def _turn_groups(segments: list[SessionSegment]) -> list[list[SessionSegment]]:
@@ -224,7 +231,9 @@ def chunk_session(
             "hidden": any(s.hidden for s in group),
         }
         chunk_type = "comment" if first.kind == SegmentKind.COMMENT else "turn"
-        texts.append((chunk_type, *_turn_text(group), extra))
+        prefix, body = _turn_text(group)
+        if not trivial(body):
+            texts.append((chunk_type, prefix, body, extra))
     attributes = session.context.attributes
     for chunk_type, keys, prefix in (
         ("fields", FIELD_KEYS, "Fields:"),
@@ -233,20 +242,29 @@ def chunk_session(
         for key in keys:
             if body := _mapping_text(attributes.get(key)):
                 texts.append((chunk_type, prefix, body, {}))
+    return _cut(texts, meta.session_id, base, session.insights.title or "", max_tokens, count)
+
+
+def _cut(texts: list, session_id: str, base: dict, title: str, max_tokens: int, count: Callable[[str], int]) -> list:
+    """The chunks of ``texts`` (type, prefix, body, extra metadata), each piece fitting the model's window with
+    its prefix and the document's title, which is embedded with every chunk but the header (that holds it)."""
     chunks: list[Chunk] = []
     counters: dict[str, int] = {}
     for chunk_type, prefix, body, extra in texts:
-        room = max_tokens - (count(prefix) if prefix else 0)
+        room = max_tokens - (count(prefix) if prefix else 0) - (count(title) if title else 0)
         for piece in split_to_fit(body, room, count):
             ordinal = counters.get(chunk_type, 0)
             counters[chunk_type] = ordinal + 1
+            text = f"{prefix}\n{piece}" if prefix else piece
+            said = piece if chunk_type in TURN_CHUNKS else text
+            embedded = f"{title}\n{said}" if title and chunk_type != "header" else said
             chunks.append(
                 Chunk(
-                    chunk_id=f"{meta.session_id}:{chunk_type}:{ordinal}",
-                    session_id=meta.session_id,
+                    chunk_id=f"{session_id}:{chunk_type}:{ordinal}",
+                    session_id=session_id,
                     chunk_type=chunk_type,
-                    text=f"{prefix}\n{piece}" if prefix else piece,
-                    embed_text=piece if chunk_type in TURN_CHUNKS else "",
+                    text=text,
+                    embed_text="" if embedded == text else embedded,
                     metadata={**base, **extra, "chunk_type": chunk_type},
                 )
             )

@@ -126,12 +126,20 @@ KINDS = tuple(KIND_COLLECTIONS)
 
 @dataclass(frozen=True)
 class Fusion:
-    """How dense and lexical results are fused: reciprocal rank fusion, ``weight / (k + rank)`` per list."""
+    """How dense and lexical results are fused: reciprocal rank fusion, ``weight / (k + rank)`` per list.
+
+    Meaning leads: the multilingual model finds a Dutch answer to an English question, which shared words
+    cannot, so the lexical list only breaks ties between likenesses. When the query holds an identifier the
+    index has (``KK-2025-0142``, ``0x80070005``, a serial) or a rare word (``EliteBook``), the lexical list
+    leads instead: an exact match of it says more than any likeness. Measured in benchmarks/search_eval.py."""
 
     k: int = field(default_factory=lambda: env_int("SDC_SEARCH_RRF_K", 60))
     dense_weight: float = field(default_factory=lambda: env_float("SDC_SEARCH_DENSE_WEIGHT", 1.0))
-    lexical_weight: float = field(default_factory=lambda: env_float("SDC_SEARCH_LEXICAL_WEIGHT", 1.0))
-    pool: int = field(default_factory=lambda: env_int("SDC_SEARCH_POOL", 50))  # candidates per list
+    lexical_weight: float = field(default_factory=lambda: env_float("SDC_SEARCH_LEXICAL_WEIGHT", 0.05))
+    identifier_weight: float = field(default_factory=lambda: env_float("SDC_SEARCH_IDENTIFIER_WEIGHT", 3.0))
+    """The lexical list's weight when the query holds an identifier the index has, or a word only a few chunks
+    hold (a product's or a place's name)."""
+    pool: int = field(default_factory=lambda: env_int("SDC_SEARCH_POOL", 100))  # candidates per list
 
 
 @dataclass
@@ -167,21 +175,57 @@ def search(
     found: dict[str, tuple[str, str, dict]] = {}  # chunk id → collection, text, metadata
     if query.mode in ("hybrid", "dense"):
         ranked.append(_dense(query, names, where, embedder, vector_store, fusion.pool, found))
+    owners: list[str] = []
+    lexical_weight = fusion.lexical_weight
     if query.mode in ("hybrid", "lexical"):
         filters = {"source": source_filter, "customer_id": query.customer}
         if query.since:
             filters["day_num"] = int(query.since.strftime("%Y%m%d"))
-        ranked.append([(cid, name) for cid, name, _ in lexical.search(query.text, names, filters, fusion.pool)])
-    weights = [fusion.dense_weight, fusion.lexical_weight] if query.mode == "hybrid" else [1.0]
-    scores: dict[str, float] = {}
-    for weight, ranking in zip(weights, ranked, strict=True):
-        for rank, (chunk_id, _) in enumerate(ranking, start=1):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (fusion.k + rank)
+        result = lexical.search(query.text, names, filters, fusion.pool)
+        ranked.append([(cid, name) for cid, name, _ in result.ranked])
+        owners = [document_of(cid) for cid, _, _ in result.ranked[: result.owners]]
+        lexical_weight = fusion.identifier_weight if result.exact else fusion.lexical_weight
+    weights = [fusion.dense_weight, lexical_weight] if query.mode == "hybrid" else [1.0]
     _fetch_missing(vector_store, [pair for ranking in ranked for pair in ranking], found)
-    return _per_document(scores, found, sessions_root, query.k)
+    return _per_document(fuse(ranked, weights, fusion.k), owners, found, sessions_root, query.k)
+
+
+def document_of(chunk_id: str) -> str:
+    """The document a chunk belongs to: its id without ``:<chunk type>:<ordinal>``."""
+    return chunk_id.rsplit(":", 2)[0]
+
+
+def fuse(rankings: list[list[tuple[str, str]]], weights: list[float], k: int) -> dict[str, tuple[float, str]]:
+    """Reciprocal rank fusion of documents: in each ranking a document takes the rank of its best chunk among
+    documents, and scores ``weight / (k + rank)``; its shown chunk is the one the rankings favour most. A ticket
+    whose description wins the dense list and whose header wins the lexical list counts as found by both."""
+    documents: dict[str, float] = {}
+    chunks: dict[str, float] = {}
+    for weight, ranking in zip(weights, rankings, strict=True):
+        ranked_documents: dict[str, int] = {}
+        for rank, (chunk_id, _) in enumerate(ranking, start=1):
+            chunks[chunk_id] = chunks.get(chunk_id, 0.0) + weight / (k + rank)
+            ranked_documents.setdefault(document_of(chunk_id), len(ranked_documents) + 1)
+        for document, rank in ranked_documents.items():
+            documents[document] = documents.get(document, 0.0) + weight / (k + rank)
+    shown: dict[str, str] = {}
+    for chunk_id in sorted(chunks, key=lambda chunk: -chunks[chunk]):
+        shown.setdefault(document_of(chunk_id), chunk_id)
+    return {document: (score, shown[document]) for document, score in documents.items()}
+
+
+class OtherModel(ValueError):
+    """The index holds vectors of another embedding model than the one configured."""
 
 
 def _dense(query, names, where, embedder, vector_store, pool, found) -> list[tuple[str, str]]:
+    models = vector_store.models()
+    if stale := sorted(n for n in names if models.get(n, embedder.model_id) != embedder.model_id):
+        held = ", ".join(f"{n}: {models[n] or 'unrecorded'}" for n in stale)
+        raise OtherModel(
+            f"the index holds vectors of another model ({held}) than SDC_EMBED_MODEL ({embedder.model_id}): "
+            "run sdc ingest to index every day again with it"
+        )
     vector = embedder.encode([normalize(query.text)])
     hits = []
     for name in names:
@@ -212,14 +256,18 @@ def _fetch_missing(vector_store: VectorStore, pairs: list[tuple[str, str]], foun
             found[chunk_id] = (name, text, meta)
 
 
-def _per_document(scores: dict[str, float], found: dict, sessions_root: Path, k: int) -> list[Hit]:
-    best: dict[str, Hit] = {}
-    for chunk_id, score in sorted(scores.items(), key=lambda item: -item[1]):
+def _per_document(
+    documents: dict[str, tuple[float, str]], owners: list[str], found: dict, sessions_root: Path, k: int
+) -> list[Hit]:
+    """The ``k`` best documents, those the query names by their own identifier first."""
+    lead = {document: rank for rank, document in enumerate(dict.fromkeys(owners))}
+    order = sorted(documents, key=lambda d: (lead.get(d, len(lead)), -documents[d][0]))
+    hits: list[Hit] = []
+    for score, chunk_id in (documents[d] for d in order):
         if chunk_id not in found:
             continue  # in the lexical index, gone from Chroma: the reconciliation check reports it
         name, text, meta = found[chunk_id]
-        hit = make_hit(name, chunk_id, text, meta, round(score, 5), sessions_root)
-        best.setdefault(hit.source_ref or hit.identity, hit)
-        if len(best) == k:
+        hits.append(make_hit(name, chunk_id, text, meta, round(score, 5), sessions_root))
+        if len(hits) == k:
             break
-    return list(best.values())
+    return hits

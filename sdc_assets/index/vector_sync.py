@@ -94,11 +94,12 @@ def chroma_metadata(metadata_json: str) -> dict:
     return {**metadata, "day_num": int(metadata["day"].replace("-", ""))}
 
 
-def apply_plan(store, plan: SyncPlan, rows: dict[str, dict], vectors: dict[str, np.ndarray]) -> None:
+def apply_plan(store, plan: SyncPlan, rows: dict[str, dict], vectors: dict[str, np.ndarray], model: str) -> None:
     """Write ``plan`` to the collections in batches the client accepts, then check every written id is there.
 
-    ``rows``: chunk_id → {text, embed_key, metadata}; ``vectors``: embed_key → vector. Ids the record did not
-    know but the store holds (a record lost in a crash) are upserted: Chroma ignores ``add`` of an existing id.
+    ``rows``: chunk_id → {text, embed_key, metadata}; ``vectors``: embed_key → vector of ``model``. Ids the
+    record did not know but the store holds (a record lost in a crash) are upserted: Chroma ignores ``add`` of
+    an existing id.
     """
     size = store.max_batch_size()
     for name, ids in plan.delete.items():
@@ -106,7 +107,7 @@ def apply_plan(store, plan: SyncPlan, rows: dict[str, dict], vectors: dict[str, 
         for batch in batches(ids, size):
             collection.delete(ids=batch)
     for name in {*plan.add, *plan.upsert, *plan.update_metadata}:
-        collection = store.collection(name)
+        collection = store.collection(name, model)
         new = plan.add.get(name, [])
         known = {i for batch in batches(new, size) for i in collection.get(ids=batch, include=[])["ids"]}
         for method, ids in (

@@ -1,5 +1,7 @@
 """chroma_collections against an embedded Chroma: converges, writes only what changed, finds by meaning."""
 
+from pathlib import Path
+
 import dagster as dg
 import pytest
 
@@ -60,7 +62,7 @@ def _index_then_change_chroma_behind_the_record(index_resources, file_drop):
     sessions = index_resources["vector_store"].collection("sessions")
     lost = sessions.get(where={"day": "2025-03-10"}, include=[])["ids"][0]
     sessions.delete(ids=[lost])
-    sessions.add(ids=["stray"], documents=["x"], embeddings=[[0.0] * 384], metadatas=[{"day": "2025-03-13"}])
+    sessions.add(ids=["stray"], documents=["x"], embeddings=[[0.0] * 512], metadatas=[{"day": "2025-03-13"}])
     return sessions, lost
 
 
@@ -160,3 +162,24 @@ def test_a_rerun_repairs_what_chroma_lost_or_gained_behind_the_record(index_reso
     assert _counts(repaired)["delete"] == 1
     assert sessions.get(ids=[lost], include=[])["ids"] == [lost]
     assert sessions.get(ids=["stray"], include=[])["ids"] == []
+
+
+def test_switching_the_model_empties_its_collections_and_fills_them_with_the_new_vectors(index_resources, file_drop):
+    from sdc_assets.index.search import OtherModel, Query, search
+    from sdc_resources.embedder import BUNDLED_MODEL, Embedder
+
+    copy_demo(file_drop, "notes")
+    first = _counts(_run([*NOTES, *INDEX], index_resources))
+    store = index_resources["vector_store"]
+    assert store.models() == {"sessions": index_resources["embedder"].model_id}
+    minilm = Embedder(model=BUNDLED_MODEL, backend="torch")
+    stores = (store, index_resources["index_store"].lexical, Path(index_resources["session_store"].root))
+    with pytest.raises(OtherModel, match="run sdc ingest"):
+        search(Query("disk space"), minilm, *stores)
+
+    switched = {**index_resources, "embedder": minilm}
+    again = _counts(_run(INDEX, switched))
+    assert again["add"] == first["add"]  # every chunk written again, with a 384-d vector
+    assert store.models() == {"sessions": BUNDLED_MODEL}
+    assert len(store.collection("sessions").get(limit=1, include=["embeddings"])["embeddings"][0]) == 384
+    assert search(Query("disk space", k=3), minilm, *stores)

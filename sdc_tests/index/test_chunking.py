@@ -147,10 +147,20 @@ def test_embed_key_ignores_whitespace_and_unicode_form_but_not_the_model():
     assert embed_key("m", "Café") != embed_key("m", "Cafe")
 
 
-def test_a_turn_embeds_its_words_without_who_and_when_so_repeats_share_a_vector():
+def test_a_chunk_embeds_its_documents_title_and_a_turn_its_words_without_who_and_when():
     session = _ticket()
-    comments = [c for c in chunk_session(session) if c.chunk_type == "comment"]
-    assert comments[0].text.startswith("Priya (tech), 2025-03-10 09:05:\n")
-    assert comments[0].embed_text == "Nieuw profiel aangemaakt."
-    header = chunk_session(session)[0]
-    assert header.embed_text == ""  # the whole text is embedded
+    chunks = {c.chunk_id.split(":", 1)[1]: c for c in chunk_session(session)}
+    comment = chunks["comment:0"]
+    assert comment.text.startswith("Priya (tech), 2025-03-10 09:05:\n")
+    assert comment.embed_text == "Outlook wachtwoordprompt\nNieuw profiel aangemaakt."
+    assert chunks["resolution:0"].embed_text.startswith("Outlook wachtwoordprompt\nResolution:\n")
+    assert chunks["header:0"].embed_text == ""  # the whole text, which holds the title, is embedded
+
+
+def test_a_tiny_acknowledgement_is_no_chunk_of_its_own_but_a_short_identifier_is():
+    session = _ticket()
+    session.segments.append(_segment(11, "Priya", AuthorRole.TECH, SegmentKind.COMMENT, "Assigned, installed."))
+    session.segments.append(_segment(12, "Kees", AuthorRole.CUSTOMER, SegmentKind.COMMENT, "Zie KK-2025-0142"))
+    texts = [c.text for c in chunk_session(session)]
+    assert not any("Assigned" in t for t in texts)
+    assert any("KK-2025-0142" in t for t in texts)

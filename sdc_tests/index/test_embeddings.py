@@ -71,7 +71,7 @@ def test_vectors_are_unit_length_and_keyed_by_model_and_text(index_resources, fi
     frame = store.read(store.chunks_path("2025-03-10"), CHUNK_SCHEMA)
     vectors = store.vectors(frame["embed_key"])
     assert set(vectors) == set(frame["embed_key"])
-    assert all(v.shape == (384,) and abs(np.linalg.norm(v) - 1) < 1e-4 for v in vectors.values())
+    assert all(v.shape == (512,) and abs(np.linalg.norm(v) - 1) < 1e-4 for v in vectors.values())
 
 
 def test_a_chunk_that_fails_to_embed_fails_the_run_with_its_id(index_resources, file_drop, monkeypatch):
