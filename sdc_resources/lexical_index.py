@@ -66,6 +66,8 @@ class LexicalResult:
     """Chunk id, collection and BM25 score (higher is better), best first."""
     owners: int
     """How many of the first chunks name their document by an identifier of the query (a ticket's number)."""
+    holders: frozenset[str]
+    """The chunks that hold an identifier of the query at all (the owner, and tickets that mention it)."""
     exact: bool
     """Whether the query holds an identifier the index has, or is a few words with one only a few chunks hold
     (``laptop EliteBook``): then matching it matters more than any likeness of meaning. (In a question, rare
@@ -131,17 +133,17 @@ class LexicalIndex:
         words = [w for w in dict.fromkeys(_WORD.findall(query.lower())) if len(w) > 1]
         terms = [f'words:"{w}"' for w in words] + [f'{{identifiers own}}:"{i}"' for i in wanted]
         if not terms or not self.path.exists():
-            return LexicalResult([], 0, False)
+            return LexicalResult([], 0, frozenset(), False)
         with self._db() as db:
             owners = self._ranked(db, " OR ".join(f'own:"{i}"' for i in wanted), collections, where, limit)
             ranked = self._ranked(db, " OR ".join(terms), collections, where, limit)
-            exact = bool(owners) or bool(
-                wanted and self._ranked(db, " OR ".join(terms[-len(wanted) :]), collections, where, 1)
-            )
+            held = self._ranked(db, " OR ".join(terms[len(words) :]), collections, where, limit) if wanted else []
+            exact = bool(held)
             if len(words) <= KEYWORDS:  # a few words, not a sentence: a lookup of a name
                 exact = exact or _rare(db, [w for w in words if len(w) >= 4 and not w.isdigit()])
         first = {cid for cid, _, _ in owners}
-        return LexicalResult([*owners, *(hit for hit in ranked if hit[0] not in first)][:limit], len(owners), exact)
+        ranked = [*owners, *(hit for hit in ranked if hit[0] not in first)][:limit]
+        return LexicalResult(ranked, len(owners), frozenset(cid for cid, _, _ in held), exact)
 
     @staticmethod
     def _ranked(

@@ -12,6 +12,7 @@ from rapidfuzz import fuzz, process
 
 from sdc_assets.enrichment.customer_index import CustomerIndex, Msp, code_key
 from sdc_assets.enrichment.names import STEM, is_trade, name_key
+from sdc_assets.enrichment.namesakes import affiliations, of_another
 from sdc_assets.sessions.model import AuthorRole, Session
 from sdc_assets.syncro.customers import SHARED_MAIL_DOMAINS, normalize_email, normalize_phone, registrable_domain
 
@@ -155,7 +156,8 @@ def clues(session: Session, index: CustomerIndex, msp: Msp) -> list[Clue]:
         found += _named_in_town(text, index)
     whole = "\n".join(t.text for t in texts)
     found += _addresses(whole, index)
-    return [c for c in found if not (c.person and _someone_else(c.value, whole))]
+    elsewhere = affiliations(texts, index)
+    return [c for c in found if not (c.person and (_someone_else(c.value, whole) or of_another(c, elsewhere, index)))]
 
 
 def _someone_else(name: str, text: str) -> bool:

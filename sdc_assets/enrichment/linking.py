@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from sdc_assets.enrichment.customer_index import NO_MSP, CustomerIndex, Msp
 from sdc_assets.enrichment.evidence import DECISIVE, PASSING, Clue, clues, own_domains, session_texts
 from sdc_assets.enrichment.names import name_key
+from sdc_assets.enrichment.namesakes import DENIAL
 from sdc_assets.sessions.model import Session
 
 # A kept decision: a person chose this customer (the review file fed back), or the source said so.
@@ -69,6 +70,8 @@ def link_session(
     found = _without_namesakes(clues(session, index, msp), own_domains(session, msp), index)
     if _unknown_company(session, found, msp):  # "Tom Vos" of "Vos Transport", a namesake of a contact
         found = [replace(c, confidence=round(c.confidence * PASSING, 3)) if c.person else c for c in found]
+    if any(DENIAL.search(t.text) for t in session_texts(session)):  # "geen bestaande klant": a prospect
+        found = [c if c.kind in DECISIVE else replace(c, confidence=round(c.confidence * PASSING, 3)) for c in found]
     by_customer: dict[str, list[Clue]] = {}
     for clue in found:
         by_customer.setdefault(clue.customer_id, []).append(clue)

@@ -176,6 +176,7 @@ def search(
     if query.mode in ("hybrid", "dense"):
         ranked.append(_dense(query, names, where, embedder, vector_store, fusion.pool, found))
     owners: list[str] = []
+    holders: set[str] = set()
     lexical_weight = fusion.lexical_weight
     if query.mode in ("hybrid", "lexical"):
         filters = {"source": source_filter, "customer_id": query.customer}
@@ -184,10 +185,11 @@ def search(
         result = lexical.search(query.text, names, filters, fusion.pool)
         ranked.append([(cid, name) for cid, name, _ in result.ranked])
         owners = [document_of(cid) for cid, _, _ in result.ranked[: result.owners]]
+        holders = {document_of(cid) for cid in result.holders}
         lexical_weight = fusion.identifier_weight if result.exact else fusion.lexical_weight
     weights = [fusion.dense_weight, lexical_weight] if query.mode == "hybrid" else [1.0]
     _fetch_missing(vector_store, [pair for ranking in ranked for pair in ranking], found)
-    return _per_document(fuse(ranked, weights, fusion.k), owners, found, sessions_root, query.k)
+    return _per_document(fuse(ranked, weights, fusion.k), owners, holders, found, sessions_root, query.k)
 
 
 def document_of(chunk_id: str) -> str:
@@ -257,11 +259,13 @@ def _fetch_missing(vector_store: VectorStore, pairs: list[tuple[str, str]], foun
 
 
 def _per_document(
-    documents: dict[str, tuple[float, str]], owners: list[str], found: dict, sessions_root: Path, k: int
-) -> list[Hit]:
-    """The ``k`` best documents, those the query names by their own identifier first."""
+    documents: dict[str, tuple[float, str]], owners: list[str], holders: set[str], found: dict, sessions_root: Path,
+    k: int,
+) -> list[Hit]:  # fmt: skip
+    """The ``k`` best documents: those the query names by their own identifier first, then those that hold one
+    of its identifiers, then the rest, each group by its fused score."""
     lead = {document: rank for rank, document in enumerate(dict.fromkeys(owners))}
-    order = sorted(documents, key=lambda d: (lead.get(d, len(lead)), -documents[d][0]))
+    order = sorted(documents, key=lambda d: (lead.get(d, len(lead)), d not in holders, -documents[d][0]))
     hits: list[Hit] = []
     for score, chunk_id in (documents[d] for d in order):
         if chunk_id not in found:

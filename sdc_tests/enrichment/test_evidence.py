@@ -107,6 +107,7 @@ def _link(index, session):
         # a contact's full name, also with an initial, in a field or in the text
         ([], {"contact_name": "F. de Boer"}, "1", "contact_name"),
         (["Johan de Wit belde over de btw-aangifte, de export loopt vast."], {}, "3", "contact_name"),
+        (["Johan de Wit van Accountantskantoor Meijer belde: de export loopt vast."], {}, "3", "contact_name"),
         # a name field holding the name and more
         ([], {"customer_name": "Harbour Print - plotter 2e verdieping"}, "2", "company_name"),
         ([], {"customer_name": "Tandartspraktijk Zuidwijk Oost"}, "1", "company_name"),
@@ -164,6 +165,17 @@ def test_every_kind_of_evidence_links(index, texts, context, customer, method):
         ),
         (["Zelfde Outlook-probleem als vorige week bij Accountantskantoor Meijer & Zonen."], {}, "no_match"),
         (["Een garage in Almelo belt over de kassa."], {}, "no_match"),  # a town alone, with no word of a name
+        # a contact's namesake said to be of another organisation; a session that says its caller is no customer
+        (
+            ["Goedemorgen, Johan de Wit hier, conciërge van OBS De Regenboog in Ermelo. Het digibord doet niks."],
+            {"contact_name": "Johan de Wit"},
+            "no_match",
+        ),
+        (
+            ["Oliver Grant belt over een offerte voor twee laptops.", "Geen bestaande klant, doorgezet naar sales."],
+            {},
+            "no_match",
+        ),
     ],
 )
 def test_look_alikes_namesakes_the_msp_and_placeholders_are_not_linked(index, texts, context, method):

@@ -60,10 +60,10 @@ def test_the_portal_becomes_nodes_and_edges_with_confidences(index_resources, ti
     assert edges[("ticket_4", "MENTIONS", "entity_product_microsoft-365-apps-for-business")] == Decimal("0.95")
     assert all(c < ONE for (_, kind, _), c in edges.items() if kind == "MENTIONS")
 
-    # Vector-derived: the two printer tickets are similar both ways, and nothing else crosses 0.75.
+    # Vector-derived: the two printer tickets are similar both ways, and nothing else crosses 0.6.
     similar = {(s, t): c for (s, kind, t), c in edges.items() if kind == "SIMILAR_TO"}
     assert set(similar) == {("ticket_1", "ticket_3"), ("ticket_3", "ticket_1")}
-    assert all(Decimal("0.75") <= c <= ONE for c in similar.values())
+    assert all(Decimal("0.6") <= c <= ONE for c in similar.values())
     resolved = {(s, t) for s, kind, t in edges if kind == "RESOLVED_BY"}
     assert resolved == {("ticket_1", "kb_1"), ("ticket_3", "kb_1"), ("ticket_4", "kb_2")}  # not the open ticket 2
 
@@ -236,7 +236,11 @@ def test_the_graph_does_not_depend_on_how_the_work_was_split(index_resources, ti
             connection.execute(
                 sa.update(tickets)
                 .where(tickets.c.ticket_id == 3)
-                .values(description="De vergaderruimte heeft geen wifi.", updated_at=datetime(2025, 3, 11, 12))
+                .values(
+                    title="Geen wifi in de vergaderruimte",
+                    description="De vergaderruimte heeft geen wifi.",
+                    updated_at=datetime(2025, 3, 11, 12),
+                )
             )
         edited = sync(resources, instance, days=("2025-03-11", "2025-03-11"))
     _, edges = read_graph(mariadb_graph)

@@ -27,6 +27,7 @@ def test_the_document_an_identifier_names_ranks_above_one_that_mentions_it(tmp_p
     result = index.search("KK-2025-0142", ["tickets"], {}, 10)
     ranked = [cid for cid, _, _ in result.ranked]
     assert (result.owners, result.exact) == (1, True)
+    assert result.holders == {"t1:comment:0", "t2:header:0"}
     assert ranked[:2] == ["t2:header:0", "t1:comment:0"]  # then the tickets sharing "kk" and "2025"
     words = index.search("wachtrij 0x80070005", ["tickets"], {}, 10)
     assert [cid for cid, _, _ in words.ranked] == ["t2:description:0"]
