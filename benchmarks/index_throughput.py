@@ -4,8 +4,9 @@ Writes N synthetic MSP sessions over ten days into a scratch session store, then
 materializes the real ``chunks``, ``embeddings`` and ``chroma_collections``
 assets for those days in one run (the model is loaded before the clock starts),
 runs them again on unchanged data, and encodes the same chunk texts with the
-bare model. Then encodes those texts with every backend (torch, onnx, onnx-int8)
-and compares their vectors with torch fp32's. Prints tables, or with ``--json``
+bare model (the default, USE multilingual v3 on numpy). Then encodes those texts with every backend of the
+bundled sentence-transformers model all-MiniLM-L6-v2 (torch, onnx, onnx-int8) and compares their vectors
+with torch fp32's. Prints tables, or with ``--json``
 one object with the keys bare_chunks_per_s, pipeline_chunks_per_s, ratio,
 first_seconds, rerun_seconds, rerun_embedded, chroma_docs_per_s, peak_rss_mb
 and backends.
@@ -40,7 +41,7 @@ from sdc_assets.sessions.model import (
     SourceSystem,
 )
 from sdc_assets.sessions.store import SessionStore
-from sdc_resources.embedder import BACKENDS, Embedder
+from sdc_resources.embedder import BACKENDS, BUNDLED_MODEL, USE_MODEL, Embedder
 from sdc_resources.index_store import IndexStore
 from sdc_resources.vector_store import VectorStore
 
@@ -117,10 +118,11 @@ def _run(resources: dict, first: str, last: str) -> tuple[float, dict]:
 
 
 def compare_backends(texts: list[str], models_dir: Path) -> dict:
-    """Bare encode speed of every backend on ``texts``, and the cosine of its vectors to torch fp32's."""
+    """Bare encode speed of every backend of the bundled sentence-transformers model on ``texts``, and the
+    cosine of its vectors to torch fp32's."""
     figures, reference = {}, None
     for backend in BACKENDS:
-        embedder = Embedder(backend=backend, models_dir=str(models_dir))
+        embedder = Embedder(model=BUNDLED_MODEL, backend=backend, models_dir=str(models_dir))
         started = time.perf_counter()
         embedder.encode(["warm-up"])
         load_seconds = time.perf_counter() - started
@@ -181,7 +183,7 @@ def measure(sessions: int) -> dict:
         "sessions": sessions,
         "chunks": len(texts),
         "model": embedder.model_id,
-        "backend": embedder.backend,
+        "backend": "numpy" if embedder.model_id == USE_MODEL else embedder.backend,
         "bare_seconds": round(bare_seconds, 2),
         "bare_chunks_per_s": round(len(texts) / bare_seconds, 1),
         "pipeline_chunks_per_s": round(len(texts) / first_seconds, 1),

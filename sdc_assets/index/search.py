@@ -130,15 +130,16 @@ class Fusion:
 
     Meaning leads: the multilingual model finds a Dutch answer to an English question, which shared words
     cannot, so the lexical list only breaks ties between likenesses. When the query holds an identifier the
-    index has (``KK-2025-0142``, ``0x80070005``, a serial) or a rare word (``EliteBook``), the lexical list
-    leads instead: an exact match of it says more than any likeness. Measured in benchmarks/search_eval.py."""
+    index has (``KK-2025-0142``, ``0x80070005``, a serial), or is a lookup of a few words with a rare one
+    (``laptop EliteBook``), the lexical list leads instead: an exact match says more than any likeness.
+    Measured in benchmarks/search_eval.py."""
 
     k: int = field(default_factory=lambda: env_int("SDC_SEARCH_RRF_K", 60))
     dense_weight: float = field(default_factory=lambda: env_float("SDC_SEARCH_DENSE_WEIGHT", 1.0))
     lexical_weight: float = field(default_factory=lambda: env_float("SDC_SEARCH_LEXICAL_WEIGHT", 0.05))
     identifier_weight: float = field(default_factory=lambda: env_float("SDC_SEARCH_IDENTIFIER_WEIGHT", 3.0))
-    """The lexical list's weight when the query holds an identifier the index has, or a word only a few chunks
-    hold (a product's or a place's name)."""
+    """The lexical list's weight when the query holds an identifier the index has, or is a short lookup with a
+    word only a few chunks hold (a product's or a place's name)."""
     pool: int = field(default_factory=lambda: env_int("SDC_SEARCH_POOL", 100))  # candidates per list
 
 
