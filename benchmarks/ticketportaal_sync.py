@@ -38,7 +38,7 @@ from sdc_assets.ticketportaal.assets import (
     ticketportaal_sessions,
     ticketportaal_tickets_raw,
 )
-from sdc_resources.embedder import BACKENDS, Embedder
+from sdc_resources.embedder import BACKENDS, USE_MODEL, Embedder
 from sdc_resources.entity_model import EntityModel
 from sdc_resources.graph_store import GraphStore
 from sdc_resources.index_store import IndexStore
@@ -309,7 +309,7 @@ def measure(tickets: int, backend: str | None = None) -> dict:
         "ci_links": len(rows["ticket_ci_relations"]),
         "chunks": chunks,
         "model": embedder.model_id,
-        "backend": embedder.backend,
+        "backend": "numpy" if embedder.model_id == USE_MODEL else embedder.backend,
         "full": full,
         "resync": resync,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
