@@ -129,15 +129,20 @@ class LexicalIndex:
         ``collections`` and the filters ``where`` (``source``, ``customer_id``, ``day_num`` from). The chunks that
         name a document the query's identifiers are the own identifiers of come first: asked for KK-2025-0142,
         that ticket leads, then the ones that mention it."""
-        wanted = list(dict.fromkeys(identifiers(query)))
+        found = list(dict.fromkeys(identifiers(query)))
+        wanted = [i for i in found if any(c.isdigit() for c in i)]  # "e-mail" and "Wi-Fi" are words, not names
         words = [w for w in dict.fromkeys(_WORD.findall(query.lower())) if len(w) > 1]
-        terms = [f'words:"{w}"' for w in words] + [f'{{identifiers own}}:"{i}"' for i in wanted]
+        named = [f'{{identifiers own}}:"{i}"' for i in wanted]
+        terms = [f'words:"{w}"' for w in words] + [f'{{identifiers own}}:"{i}"' for i in found]
         if not terms or not self.path.exists():
             return LexicalResult([], 0, frozenset(), False)
         with self._db() as db:
             owners = self._ranked(db, " OR ".join(f'own:"{i}"' for i in wanted), collections, where, limit)
+            held = self._ranked(db, " OR ".join(named), collections, where, limit) if wanted else []
+            if held:  # the identifier is known: its pieces are no words to look for ("KK" of every asset tag)
+                pieces = set(_WORD.findall(" ".join(wanted).replace("_", " ")))
+                terms = [t for t in terms if not (t.startswith("words:") and t[7:-1] in pieces)]
             ranked = self._ranked(db, " OR ".join(terms), collections, where, limit)
-            held = self._ranked(db, " OR ".join(terms[len(words) :]), collections, where, limit) if wanted else []
             exact = bool(held)
             if len(words) <= KEYWORDS:  # a few words, not a sentence: a lookup of a name
                 exact = exact or _rare(db, [w for w in words if len(w) >= 4 and not w.isdigit()])

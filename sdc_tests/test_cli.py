@@ -97,13 +97,19 @@ def test_ingest_materializes_every_touched_day_and_prints_a_summary(tmp_path, mo
     assert cli.main(["search", "printer", "--kind", "kb", "--json"]) == 0
     assert {h["kind"] for h in json.loads(capsys.readouterr().out)} == {"kb"}
     batch = tmp_path / "queries.jsonl"
-    batch.write_text('{"query": "KK-2025-0042", "k": 2}\n{"query": "vpn", "kind": "nope"}\n{"query": "spooler"}\n')
-    assert cli.main(["search", "--batch", str(batch)]) == 1  # one bad line, said in its own line
+    batch.write_text(
+        '{"query": "KK-2025-0042", "k": 2}\n{"query": "vpn", "kind": "nope"}\n{"query": "spooler"}\n'
+        '{"query": "vpn", "mode": "fuzzy"}\n{"k": 3}\n'
+    )
+    assert cli.main(["search", "--batch", str(batch)]) == 1  # bad lines, each said in its own line
     answers = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [a["line"] for a in answers] == [1, 2, 3]
+    assert [a["line"] for a in answers] == [1, 2, 3, 4, 5]
     assert answers[0]["hits"][0]["source_ref"] == "ticket/42"
+    assert answers[0]["hits"][0]["score"] > 2 > answers[0]["hits"][1]["score"]  # the owner of the identifier
     assert "unknown kind 'nope'" in answers[1]["error"]
     assert answers[2]["hits"]
+    assert "unknown mode 'fuzzy'" in answers[3]["error"]
+    assert "no query" in answers[4]["error"]
 
     instance = dg.DagsterInstance.get()
     materialized = instance.get_materialized_partitions(dg.AssetKey("screenconnect_sessions"))
@@ -230,3 +236,23 @@ def test_relink_links_every_stored_session_again_and_keeps_a_persons_decision(tm
     stored = _stored_by_ref(tmp_path)
     assert (stored["note/b"]["context"]["customer_id"], stored["note/b"]["context"]["link_method"]) == ("104", "manual")
     assert stored["note/a"]["context"]["customer_id"] == "101"
+
+
+def test_a_model_switch_is_one_ingest_even_without_the_portal_configured(tmp_path, monkeypatch, capsys):
+    inbox = _notes_project(tmp_path, monkeypatch)
+    shutil.copytree(DEMO / "notes", inbox, dirs_exist_ok=True)
+    portal = tmp_path / "portal.sqlite"
+    assert cli.main(["demo-portal", str(portal), "--sample", str(DEMO / "ticketportaal" / "portal.json")]) == 0
+    monkeypatch.setenv("TICKETPORTAAL_SQLITE", str(portal))
+    assert cli.main(["ingest", "--quiet", "--allow-quarantine", "--source", "notes", "--source", "ticketportaal"]) == 0
+    capsys.readouterr()
+
+    monkeypatch.delenv("TICKETPORTAAL_SQLITE")  # the portal is not reachable now
+    monkeypatch.setenv("SDC_EMBED_MODEL", "all-MiniLM-L6-v2")
+    assert cli.main(["search", "printer", "--json"]) == 1
+    assert "another model" in capsys.readouterr().out
+    assert cli.main(["ingest", "--quiet", "--allow-quarantine", "--source", "notes"]) == 0
+    assert "indexed again" in capsys.readouterr().out
+    assert cli.main(["search", "print spooler herstarten", "--json", "-k", "10"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert {"kb", "ticket"} <= {h["kind"] for h in hits}  # the portal's articles and tickets, with the new model

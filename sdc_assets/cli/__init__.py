@@ -130,7 +130,7 @@ def search_command(args: argparse.Namespace) -> int:
 
 def _search_batch(path: Path, index: tuple) -> int:
     """Answer every query of a JSON-lines file in this one process: one JSON line out per line in, in order."""
-    from sdc_assets.index.search import KINDS, Query, search
+    from sdc_assets.index.search import KINDS, MODES, Query, search
 
     problems = 0
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -142,6 +142,10 @@ def _search_batch(path: Path, index: tuple) -> int:
             kind = spec.get("kind")
             if kind is not None and kind not in KINDS:
                 raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+            if spec.get("mode", "hybrid") not in MODES:
+                raise ValueError(f"unknown mode {spec['mode']!r}; one of {', '.join(MODES)}")
+            if not isinstance(spec.get("query"), str) or not spec["query"].strip():
+                raise ValueError('no query: each line needs a non-empty "query"')
             query = Query(spec["query"], int(spec.get("k", 10)), spec.get("source"), spec.get("customer"), since, kind,
                           spec.get("mode", "hybrid"))  # fmt: skip
             hits = [h.as_dict() for h in search(query, *index)]

@@ -21,6 +21,7 @@ from sdc_assets.file_drop.assets import assets_by_source, parse_inbox
 from sdc_assets.file_drop.sources import SOURCES_BY_NAME
 from sdc_assets.graph.assets import graph_assets
 from sdc_assets.index.assets import daily_index_assets, index_assets
+from sdc_assets.index.chunk_table import REFERENCE
 from sdc_assets.partitions import START_DATE, TIMEZONE, contiguous_ranges, daily_partitions, local_day
 from sdc_assets.syncro.assets import listing_states, syncro_assets
 from sdc_assets.syncro.records import clean_ticket
@@ -178,6 +179,15 @@ class Ingest:
         self.run_days(outcome, [a for a in ticketportaal_assets if a.partitions_def], outcome.days)
         outcome.quarantine = sorted(Path(portal.quarantine_dir).glob("*.jsonl"))
 
+    def reindex_reference(self, outcome: Outcome, model: str) -> None:
+        """KB articles and CIs embedded again with ``model`` from their stored copies (the portal need not be
+        reachable), so the graph never compares two models' vectors."""
+        if not self.resolved["index_store"].chunks_path(REFERENCE).exists():
+            return
+        result = self.runner.materialize([a for a in index_assets if not a.partitions_def])
+        if not result.ok:
+            outcome.fail(f"knowledge base and CIs with {model} (run {result.run_id}): {'; '.join(result.failures)}")
+
     def derived(self, outcome: Outcome) -> None:
         """Linking, analysis, chunks, embeddings, Chroma and the graph for every day a source touched."""
         outcome.days = {day for o in self.outcomes for day in o.days}
@@ -186,9 +196,11 @@ class Ingest:
             outcome.days |= stored
             outcome.notes.append("every stored session linked again (--relink)")
         model = self.resolved["embedder"].model_id
-        if any(held != model for held in self.resolved["vector_store"].models().values()) and stored - outcome.days:
-            outcome.days |= stored
-            outcome.notes.append(f"every stored day indexed again: the index held another model's vectors than {model}")
+        if any(held != model for held in self.resolved["vector_store"].models().values()):
+            self.reindex_reference(outcome, model)
+            if stored - outcome.days:
+                outcome.days |= stored
+                outcome.notes.append(f"every stored day indexed again: the index held another model's than {model}")
         if not outcome.days:
             outcome.status = "skipped"
             outcome.notes.append("no days to process")

@@ -12,7 +12,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-MODES = ("hybrid", "dense", "lexical")
+from sdc_assets.index.search import MODES
+
 K = 10
 
 

@@ -87,8 +87,8 @@ def best_matches(
 ) -> dict[str, list[tuple[str, float]]]:
     """Per query node, the target nodes whose best chunk pair reaches ``threshold``: most similar first, ties
     by node id, at most ``limit``. Similarities are rounded to 4 decimals, so float noise never reorders."""
-    if not queries.nodes or not targets.nodes:
-        return {}
+    if not queries.nodes or not targets.nodes or queries.matrix.shape[1] != targets.matrix.shape[1]:
+        return {}  # nothing to compare, or two models' vectors (a switch not yet indexed everywhere)
     scores = np.clip(queries.matrix @ targets.matrix.T, -1.0, 1.0).round(4)
     best: dict[str, dict[str, float]] = {}
     for i, j in zip(*np.nonzero(scores >= threshold), strict=True):

@@ -122,6 +122,7 @@ def make_hit(collection: str, chunk_id: str, text: str, meta: dict, score: float
 
 KIND_COLLECTIONS = {"ticket": "tickets", "session": "sessions", "kb": "knowledge_base", "ci": "configuration_items"}
 KINDS = tuple(KIND_COLLECTIONS)
+MODES = ("hybrid", "dense", "lexical")
 
 
 @dataclass(frozen=True)
@@ -264,11 +265,17 @@ def _per_document(
     k: int,
 ) -> list[Hit]:  # fmt: skip
     """The ``k`` best documents: those the query names by their own identifier first, then those that hold one
-    of its identifiers, then the rest, each group by its fused score."""
-    lead = {document: rank for rank, document in enumerate(dict.fromkeys(owners))}
-    order = sorted(documents, key=lambda d: (lead.get(d, len(lead)), d not in holders, -documents[d][0]))
+    of its identifiers, then the rest, each group by its fused score. The score shows the group: an owner's is
+    above 2, a holder's above 1 (a fused score alone stays below 1), so the list is in the order of its scores."""
+
+    def group(document: str) -> int:
+        return 0 if document in owners else 1 if document in holders else 2
+
+    order = sorted(documents, key=lambda d: (group(d), -documents[d][0]))
     hits: list[Hit] = []
-    for score, chunk_id in (documents[d] for d in order):
+    for document in order:
+        fused, chunk_id = documents[document]
+        score = fused + 2 - group(document)
         if chunk_id not in found:
             continue  # in the lexical index, gone from Chroma: the reconciliation check reports it
         name, text, meta = found[chunk_id]
