@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from sdc_assets.graph.build import Graph, day_graph, is_resolved, ner_texts, reference_graph, session_node_id
-from sdc_assets.graph.entities import RULER, Entity, KnownName, extract, known_names_fingerprint
+from sdc_assets.graph.entities import RULER, Entity, KnownName, known_names_fingerprint
 from sdc_assets.graph.kb_references import Articles
 from sdc_assets.graph.scoped import DayGraph
 from sdc_assets.graph.similarity import Vectors, kb_vectors, resolved_by
@@ -59,7 +59,11 @@ def entities_for_day(
     old = pl.read_parquet(cache) if cache.exists() else pl.DataFrame(schema=ENTITY_SCHEMA)
     kept = {r["session_id"]: r for r in old.iter_rows(named=True) if versions.get(r["session_id"]) == r["version"]}
     todo = [s for s in sessions if s.meta.session_id not in kept]
-    fresh = extract(nlp(), [ner_texts(s) for s in todo], batch_size) if todo else []
+    fresh: list[list[Entity]] = []
+    if todo:
+        from sdc_assets.graph.entity_ruler import extract  # spaCy, only when there is text to read
+
+        fresh = extract(nlp(), [ner_texts(s) for s in todo], batch_size)
     rows = list(kept.values()) + [
         {
             "session_id": s.meta.session_id,
@@ -126,6 +130,8 @@ class DayReader:
 
     @functools.cached_property
     def _pipeline(self):
+        import sdc_assets.graph.entity_ruler  # noqa: F401  registers the ruler component with spaCy
+
         pipeline = self.entity_model.load()
         pipeline.add_pipe(RULER, before="ner").set_names(self.names, pipeline)
         return pipeline

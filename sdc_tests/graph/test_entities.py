@@ -2,7 +2,8 @@
 
 import pytest
 
-from sdc_assets.graph.entities import RULER, extract, known_names
+from sdc_assets.graph.entities import RULER, known_names
+from sdc_assets.graph.entity_ruler import extract
 from sdc_resources.entity_model import EntityModel, EntityModelError
 from sdc_tests.ticketportaal.world import configuration_items
 
