@@ -132,20 +132,19 @@ class LexicalIndex:
         found = list(dict.fromkeys(identifiers(query)))
         wanted = [i for i in found if any(c.isdigit() for c in i)]  # "e-mail" and "Wi-Fi" are words, not names
         words = [w for w in dict.fromkeys(_WORD.findall(query.lower())) if len(w) > 1]
-        named = [f'{{identifiers own}}:"{i}"' for i in wanted]
-        terms = [f'words:"{w}"' for w in words] + [f'{{identifiers own}}:"{i}"' for i in found]
-        if not terms or not self.path.exists():
+        if not (words or found) or not self.path.exists():
             return LexicalResult([], 0, frozenset(), False)
         with self._db() as db:
             owners = self._ranked(db, " OR ".join(f'own:"{i}"' for i in wanted), collections, where, limit)
-            held = self._ranked(db, " OR ".join(named), collections, where, limit) if wanted else []
-            if held:  # the identifier is known: its pieces are no words to look for ("KK" of every asset tag)
-                pieces = set(_WORD.findall(" ".join(wanted).replace("_", " ")))
-                terms = [t for t in terms if not (t.startswith("words:") and t[7:-1] in pieces)]
+            named = " OR ".join(f'{{identifiers own}}:"{i}"' for i in wanted)
+            held = self._ranked(db, named, collections, where, limit)
+            # a known identifier's pieces are no words to look for ("KK" of every asset tag)
+            pieces = set(_WORD.findall(" ".join(wanted).replace("_", " "))) if held else set()
+            terms = [f'words:"{w}"' for w in words if w not in pieces]
+            terms += [f'{{identifiers own}}:"{i}"' for i in found]
             ranked = self._ranked(db, " OR ".join(terms), collections, where, limit)
-            exact = bool(held)
-            if len(words) <= KEYWORDS:  # a few words, not a sentence: a lookup of a name
-                exact = exact or _rare(db, [w for w in words if len(w) >= 4 and not w.isdigit()])
+            lookup = len(words) <= KEYWORDS  # a few words, not a sentence: a lookup of a name
+            exact = bool(held) or (lookup and _rare(db, [w for w in words if len(w) >= 4 and not w.isdigit()]))
         first = {cid for cid, _, _ in owners}
         ranked = [*owners, *(hit for hit in ranked if hit[0] not in first)][:limit]
         return LexicalResult(ranked, len(owners), frozenset(cid for cid, _, _ in held), exact)

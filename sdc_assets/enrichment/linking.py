@@ -69,9 +69,9 @@ def link_session(
         return Link(context.customer_id, context.contact_id, method, 1.0, [candidate])
     found = _without_namesakes(clues(session, index, msp), own_domains(session, msp), index)
     if _unknown_company(session, found, msp):  # "Tom Vos" of "Vos Transport", a namesake of a contact
-        found = [replace(c, confidence=round(c.confidence * PASSING, 3)) if c.person else c for c in found]
+        found = [_halved(c) if c.person else c for c in found]
     if any(DENIAL.search(t.text) for t in session_texts(session)):  # "geen bestaande klant": a prospect
-        found = [c if c.kind in DECISIVE else replace(c, confidence=round(c.confidence * PASSING, 3)) for c in found]
+        found = [c if c.kind in DECISIVE else _halved(c) for c in found]
     by_customer: dict[str, list[Clue]] = {}
     for clue in found:
         by_customer.setdefault(clue.customer_id, []).append(clue)
@@ -126,6 +126,10 @@ def _without_namesakes(found: list[Clue], domains: set[str], index: CustomerInde
     if not domains:
         return found
     return [c for c in found if not c.person or domains & index.domains_of.get(c.customer_id, set())]
+
+
+def _halved(clue: Clue) -> Clue:
+    return replace(clue, confidence=round(clue.confidence * PASSING, 3))
 
 
 def _unknown_company(session: Session, found: list[Clue], msp: Msp) -> bool:

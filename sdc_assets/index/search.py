@@ -177,7 +177,7 @@ def search(
     found: dict[str, tuple[str, str, dict]] = {}  # chunk id → collection, text, metadata
     if query.mode in ("hybrid", "dense"):
         ranked.append(_dense(query, names, where, embedder, vector_store, fusion.pool, found))
-    owners: list[str] = []
+    owners: set[str] = set()
     holders: set[str] = set()
     lexical_weight = fusion.lexical_weight
     if query.mode in ("hybrid", "lexical"):
@@ -186,7 +186,7 @@ def search(
             filters["day_num"] = int(query.since.strftime("%Y%m%d"))
         result = lexical.search(query.text, names, filters, fusion.pool)
         ranked.append([(cid, name) for cid, name, _ in result.ranked])
-        owners = [document_of(cid) for cid, _, _ in result.ranked[: result.owners]]
+        owners = {document_of(cid) for cid, _, _ in result.ranked[: result.owners]}
         holders = {document_of(cid) for cid in result.holders}
         lexical_weight = fusion.identifier_weight if result.exact else fusion.lexical_weight
     weights = [fusion.dense_weight, lexical_weight] if query.mode == "hybrid" else [1.0]
@@ -261,7 +261,7 @@ def _fetch_missing(vector_store: VectorStore, pairs: list[tuple[str, str]], foun
 
 
 def _per_document(
-    documents: dict[str, tuple[float, str]], owners: list[str], holders: set[str], found: dict, sessions_root: Path,
+    documents: dict[str, tuple[float, str]], owners: set[str], holders: set[str], found: dict, sessions_root: Path,
     k: int,
 ) -> list[Hit]:  # fmt: skip
     """The ``k`` best documents: those the query names by their own identifier first, then those that hold one
