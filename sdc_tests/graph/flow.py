@@ -41,9 +41,11 @@ def graph_resources(index_resources: dict, ticketportaal, graph_store) -> dict:
 def sync(resources: dict, instance, days=DAYS) -> dg.ExecuteInProcessResult:
     """The reference assets, then the daily ones over ``days``: what a full ticketportaal sync runs. The
     instance's own defs-state storage is made current first: Dagster keeps the newest instance's in a context
-    variable, and one that an earlier step left to the garbage collector fails the definitions' load."""
+    variable, and one that an earlier step left to the garbage collector fails the definitions' load; so before
+    each of the two materializations, the first of which may leave another one current."""
     with set_defs_state_storage(instance.defs_state_storage):
         assert dg.materialize(REFERENCE, resources=resources, instance=instance).success
+    with set_defs_state_storage(instance.defs_state_storage):
         result = dg.materialize(DAILY, resources=resources, instance=instance, tags=partition_range_tags(*days))
     assert result.success
     return result
