@@ -1,22 +1,24 @@
-"""Full and no-change sync of a ticketportaal: MariaDB → sessions → chunks → embeddings → Chroma → graph.
+"""``sdc ingest --source ticketportaal`` as a user runs it: cold, then at once with nothing changed.
 
-Fills a scratch MariaDB database (127.0.0.1:3306, root) with N synthetic Dutch tickets
-(about 4 comments, 5 dynamic-field values and 0.7 CI links each; 100 CIs; a few KB
-articles; mostly closed with a resolution) over 20 days, then runs every ticketportaal
-asset, the index and the graph (graph tables in a second scratch MariaDB database) the way
-``sdc ingest`` does: the reference assets, then all days in one run. It syncs again at
-once with nothing changed. The embedding model is loaded before the clock starts. Prints
-seconds per stage, chunks embedded, rows written and peak RSS, or with ``--json`` one
-object with the keys tickets, chunks, full, resync (each: seconds, stages, embedded,
-chroma_writes, sessions_written, graph_rows_changed) and peak_rss_mb.
+Fills a scratch MariaDB database (127.0.0.1:3306, root) with the portal's own schema and N
+synthetic Dutch tickets (about 4 comments, 5 dynamic-field values and 0.7 CI links each; 100
+CIs; a few KB articles) over a span of days with realistic gaps (runs of busy days between
+quiet stretches), then times the command in a subprocess against a fresh data folder, twice.
+For each run it reports wall-clock seconds, the Dagster runs it made, the files under the data
+folder it created, changed or removed, the vectors and graph rows it wrote (from the runs'
+materialization metadata) and the command's peak RSS. ``--json`` prints one object.
 
-    python benchmarks/ticketportaal_sync.py --tickets 1000
+    python benchmarks/ticketportaal_sync.py --tickets 1000              # 341 days with gaps
+    python benchmarks/ticketportaal_sync.py --tickets 10000 --span 20 --no-gaps
 """
 
 import argparse
+import itertools
 import json
+import os
 import random
-import resource
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -25,33 +27,15 @@ from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
+from dagster._core.instance.ref import InstanceRef
 
-from sdc_assets.cli.runs import QUIET
-from sdc_assets.enrichment.assets import enrichment_assets
-from sdc_assets.graph.assets import graph_assets
-from sdc_assets.index.assets import daily_index_assets, reference_collections
-from sdc_assets.partitions import partition_range_tags
-from sdc_assets.sessions.store import SessionStore
-from sdc_assets.ticketportaal.assets import (
-    ticketportaal_cis,
-    ticketportaal_kb,
-    ticketportaal_sessions,
-    ticketportaal_tickets_raw,
-)
-from sdc_resources.embedder import BACKENDS, USE_MODEL, Embedder
-from sdc_resources.entity_model import EntityModel
-from sdc_resources.graph_store import GraphStore
-from sdc_resources.index_store import IndexStore
-from sdc_resources.llm import LLM
 from sdc_resources.sql_database import SqlDatabase
-from sdc_resources.syncro import Syncro
-from sdc_resources.ticketportaal import Ticketportaal
 from sdc_resources.ticketportaal_schema import create_schema, load_rows
-from sdc_resources.vector_store import VectorStore
 
+ROOT = Path(__file__).resolve().parent.parent
+VECTOR_WRITES = ("add", "upsert", "update_metadata", "delete")
 MARIADB = {"host": "127.0.0.1", "port": 3306, "user": "root"}
-FIRST = datetime(2025, 2, 3, 7)
-DAYS = 20
+FIRST = datetime(2025, 1, 6, 7)
 DEPARTMENTS = ["Financiën", "HR", "Verkoop", "Inkoop", "ICT", "Logistiek", "Directie"]
 PROBLEMS = [
     ("Printer {host} drukt niet af", "De printer {host} op {dept} drukt niet af; taken blijven in de wachtrij staan."),
@@ -91,8 +75,20 @@ RESOLUTIONS = [
 ]
 
 
-def portal_rows(tickets: int, rng: random.Random) -> dict[str, list[dict]]:
-    """A synthetic portal shaped like the real one."""
+def active_days(span: int, gaps: bool, rng: random.Random) -> list[int]:
+    """Day offsets with tickets: runs of 1-20 busy days between quiet stretches of 1-8 days (``gaps``), or all."""
+    if not gaps:
+        return list(range(span))
+    days, day = [], 0
+    while day < span:
+        busy = rng.randint(1, 20)
+        days += range(day, min(day + busy, span))
+        day += busy + rng.randint(1, 8)
+    return days
+
+
+def portal_rows(tickets: int, days: list[int], rng: random.Random) -> dict[str, list[dict]]:
+    """A synthetic portal shaped like the real one, its tickets created on ``days`` (offsets from FIRST)."""
     users = [
         dict(
             user_id=u,
@@ -159,7 +155,7 @@ def portal_rows(tickets: int, rng: random.Random) -> dict[str, list[dict]]:
         kind = rng.randrange(len(PROBLEMS))
         ci = rng.randint(1, 100)
         words = {"host": f"LT-{ci:03d}", "dept": rng.choice(DEPARTMENTS), "n": rng.randint(2, 60)}
-        created = FIRST + timedelta(days=t % DAYS, minutes=rng.randint(0, 600))
+        created = FIRST + timedelta(days=days[t % len(days)], minutes=rng.randint(0, 600))
         status = rng.choices(["closed", "resolved", "open", "in_progress", "pending"], [70, 10, 8, 8, 4])[0]
         done = status in ("closed", "resolved")
         rows["tickets"].append(
@@ -214,131 +210,123 @@ def _scratch(prefix: str) -> str:
     return name
 
 
-def _drop(*names: str) -> None:
+def _drop(name: str) -> None:
     with SqlDatabase(**MARIADB, database="test").connect() as connection:
-        for name in names:
-            connection.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
 
 
-def _sync(resources: dict, first: str, last: str) -> dict:
-    """Reference assets, then the daily ones over all days; seconds per step and the figures that matter."""
-    stages: dict[str, float] = {}
-    figures = {"embedded": 0, "chroma_writes": 0, "sessions_written": 0, "graph_rows_changed": 0}
-    started = time.perf_counter()
-    with dg.instance_for_test() as instance:
-        for assets, tags in (
-            ([ticketportaal_kb, ticketportaal_cis, reference_collections], {}),
-            (
-                [
-                    ticketportaal_tickets_raw,
-                    *ticketportaal_sessions,
-                    *enrichment_assets,
-                    *daily_index_assets,
-                    *graph_assets,
-                ],
-                partition_range_tags(first, last),
-            ),
-        ):
-            result = dg.materialize(assets, resources=resources, instance=instance, tags=tags, run_config=QUIET)
-            assert result.success
-            begun = {}
-            for record in instance.all_logs(result.run_id):
-                event = record.dagster_event
-                if event is None or not event.step_key:
-                    continue
-                if event.event_type_value == "STEP_START":
-                    begun[event.step_key] = record.timestamp
-                elif event.event_type_value == "STEP_SUCCESS":
-                    stages[event.step_key] = round(record.timestamp - begun[event.step_key], 2)
-            for event in result.get_asset_materialization_events():
-                materialization = event.step_materialization_data.materialization
-                meta = {k: v.value for k, v in materialization.metadata.items()}
-                name = materialization.asset_key.to_user_string()
-                if name == "ticketportaal_sessions":
-                    figures["sessions_written"] += meta.get("written", 0)
-                elif name == "embeddings" and materialization.partition == first:
-                    figures["embedded"] += meta["embedded_in_run"]
-                elif name == "reference_collections":
-                    figures["embedded"] += meta["embedded"]
-                    figures["chroma_writes"] += sum(meta[k] for k in ("add", "upsert", "update_metadata", "delete"))
-                elif name == "chroma_collections" and materialization.partition == first:
-                    figures["chroma_writes"] += sum(
-                        meta[f"{k}_in_run"] for k in ("add", "upsert", "update_metadata", "delete")
-                    )
-                elif name == "graph_edges" and materialization.partition == first:
-                    figures["graph_rows_changed"] = meta["rows_changed"]
-    return {"seconds": round(time.perf_counter() - started, 2), "stages": stages, **figures}
+def _files(data: Path) -> dict[str, tuple[int, int]]:
+    """Every file of the data folder but Dagster's own and the log: path → (size, mtime)."""
+    return {
+        str(p.relative_to(data)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in data.rglob("*")
+        if p.is_file() and p.relative_to(data).parts[0] not in ("dagster", "logs")
+    }
 
 
-def measure(tickets: int, backend: str | None = None) -> dict:
+def _written(instance: dg.DagsterInstance, after: float) -> dict:
+    """Runs started after ``after`` and what their materializations say they wrote."""
+    runs = [r for r in instance.get_run_records() if r.create_timestamp.timestamp() >= after]
+    figures = {"runs": len(runs), "vectors_written": 0, "graph_rows_changed": 0, "sessions_written": 0}
+    for run in runs:
+        graph_rows = 0  # the run's total, on every day it materialized
+        for record in instance.all_logs(run.dagster_run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+            materialization = record.asset_materialization
+            meta = {k: v.value for k, v in materialization.metadata.items()}
+            name = materialization.asset_key.to_user_string()
+            if name.endswith("_sessions"):
+                figures["sessions_written"] += meta.get("written", 0) + meta.get("removed", 0)
+            elif name in ("reference_collections", "chroma_collections"):
+                figures["vectors_written"] += sum(meta.get(k, 0) for k in VECTOR_WRITES)
+            elif name == "graph_edges":
+                graph_rows = meta.get("rows_changed", 0)
+        figures["graph_rows_changed"] += graph_rows
+    return figures
+
+
+def ingest(env: dict, data: Path) -> dict:
+    """One ``sdc ingest --source ticketportaal`` in a subprocess: seconds, peak RSS, runs and writes."""
+    before, started = _files(data), time.time()
+    clock = time.perf_counter()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "sdc"), "ingest", "--source", "ticketportaal", "--quiet"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - clock
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"sdc ingest failed:\n{output}")
+    after = _files(data)
+    changed = sum(1 for path, state in after.items() if before.get(path) != state) + len(before.keys() - after.keys())
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(data / "dagster"))) as instance:
+        figures = _written(instance, started)
+    return {"seconds": round(seconds, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024), "files_written": changed,
+            **figures}  # fmt: skip
+
+
+def measure(tickets: int, span: int, gaps: bool, model: str | None) -> dict:
     rng = random.Random(7)
-    rows = portal_rows(tickets, rng)
-    portal_db, graph_db = _scratch("sdc_bench_portal"), _scratch("sdc_bench_graph")
+    days = active_days(span, gaps, rng)
+    rows = portal_rows(tickets, days, rng)
+    portal_db = _scratch("sdc_bench_portal")
     try:
+        database = SqlDatabase(**MARIADB, database=portal_db)
+        create_schema(database.engine())
+        with database.connect() as connection:
+            load_rows(connection, rows)
+        database.engine().dispose()
         with tempfile.TemporaryDirectory() as tmp:
-            root = Path(tmp)
-            portal = Ticketportaal(
-                **MARIADB, database=portal_db, raw_dir=str(root / "raw"), quarantine_dir=str(root / "q")
-            )
-            create_schema(portal.engine())
-            with portal.connect() as connection:
-                load_rows(connection, rows)
-            embedder = Embedder(models_dir=str(root / "models"), **({"backend": backend} if backend else {}))
-            embedder.encode(["warm-up: the model loads before the clock starts"])
-            resources = {
-                "ticketportaal": portal,
-                "session_store": SessionStore(root=str(root / "sessions")),
-                "index_store": IndexStore(root=str(root / "index")),
-                "embedder": embedder,
-                "vector_store": VectorStore(path=str(root / "chroma"), host=None),
-                "graph_store": GraphStore(**MARIADB, database=graph_db, cache_dir=str(root / "entities")),
-                "entity_model": EntityModel(),
-                "syncro": Syncro(cache_dir=str(root / "cache")),
-                "llm": LLM(provider="none"),
-            }
-            days = sorted({r["created_at"].date().isoformat() for r in rows["tickets"]})
-            full = _sync(resources, days[0], days[-1])
-            resync = _sync(resources, days[0], days[-1])
-            chunks = sum(c.count() for c in resources["vector_store"].client().list_collections())
+            data = Path(tmp) / "data"
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("SDC_", "DAGSTER_", "TICKETPORTAAL_"))}
+            env |= {"SDC_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", "TICKETPORTAAL_HOST": MARIADB["host"],
+                    "TICKETPORTAAL_PORT": str(MARIADB["port"]), "TICKETPORTAAL_USER": MARIADB["user"],
+                    "TICKETPORTAAL_DATABASE": portal_db}  # fmt: skip
+            if model:
+                env["SDC_EMBED_MODEL"] = model
+            cold = ingest(env, data)
+            print(f"cold: {cold}", file=sys.stderr)
+            unchanged = ingest(env, data)
+            print(f"unchanged: {unchanged}", file=sys.stderr)
     finally:
-        _drop(portal_db, graph_db)
+        _drop(portal_db)
+    ticket_days = sorted({r["created_at"].date() for r in rows["tickets"]})
+    ranges = 1 + sum(1 for a, b in itertools.pairwise(ticket_days) if (b - a).days > 1)
     return {
         "tickets": tickets,
         "comments": len(rows["ticket_comments"]),
-        "field_values": len(rows["ticket_field_values"]),
         "ci_links": len(rows["ticket_ci_relations"]),
-        "chunks": chunks,
-        "model": embedder.model_id,
-        "backend": "numpy" if embedder.model_id == USE_MODEL else embedder.backend,
-        "full": full,
-        "resync": resync,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "days": (ticket_days[-1] - ticket_days[0]).days + 1,
+        "days_with_tickets": len(ticket_days),
+        "ranges": ranges,
+        "model": model or "default",
+        "cold": cold,
+        "unchanged": unchanged,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1000, help="synthetic tickets (default 1000)")
-    parser.add_argument("--backend", choices=BACKENDS, help="embedding backend (default: SDC_EMBED_BACKEND or onnx)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument("--span", type=int, default=341, help="days from the first ticket to the last (default 341)")
+    parser.add_argument("--no-gaps", dest="gaps", action="store_false", help="tickets on every day of the span")
+    parser.add_argument("--model", help="SDC_EMBED_MODEL for the command (default: SDC's default model)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
-    f = measure(args.tickets, args.backend)
+    f = measure(args.tickets, args.span, args.gaps, args.model)
     if args.json:
         print(json.dumps(f, indent=2))
         return
     print(
-        f"{f['tickets']} tickets, {f['comments']} comments, {f['field_values']} field values, {f['ci_links']} CI links;"
-        f" {f['chunks']} chunks in Chroma; model {f['model']}, backend {f['backend']}"
+        f"{f['tickets']} tickets, {f['comments']} comments, {f['ci_links']} CI links over {f['days']} days "
+        f"({f['days_with_tickets']} with tickets, in {f['ranges']} gap-free ranges); model {f['model']}"
     )
-    print(f"{'stage':<28}{'full sync s':>12}{'re-sync s':>11}")
-    print("-" * 51)
-    for stage in f["full"]["stages"]:
-        print(f"{stage:<28}{f['full']['stages'][stage]:>12.2f}{f['resync']['stages'].get(stage, 0):>11.2f}")
-    print("-" * 51)
-    print(f"{'total (wall clock)':<28}{f['full']['seconds']:>12.2f}{f['resync']['seconds']:>11.2f}")
-    for key in ("embedded", "chroma_writes", "sessions_written", "graph_rows_changed"):
-        print(f"{key.replace('_', ' '):<28}{f['full'][key]:>12}{f['resync'][key]:>11}")
-    print(f"peak RSS: {f['peak_rss_mb']} MB")
+    keys = ["seconds", "runs", "files_written", "sessions_written", "vectors_written", "graph_rows_changed",
+            "peak_rss_mb"]  # fmt: skip
+    print(f"{'sdc ingest':<22}{'cold':>10}{'unchanged':>12}")
+    print("-" * 44)
+    for key in keys:
+        print(f"{key.replace('_', ' '):<22}{f['cold'][key]:>10}{f['unchanged'][key]:>12}")
 
 
 if __name__ == "__main__":
