@@ -227,8 +227,18 @@ def _files(data: Path) -> dict[str, tuple[int, int]]:
 def _written(instance: dg.DagsterInstance, after: float) -> dict:
     """Runs started after ``after`` and what their materializations say they wrote."""
     runs = [r for r in instance.get_run_records() if r.create_timestamp.timestamp() >= after]
-    figures = {"runs": len(runs), "vectors_written": 0, "graph_rows_changed": 0, "sessions_written": 0}
+    figures = {"runs": len(runs), "vectors_written": 0, "graph_rows_changed": 0, "sessions_written": 0, "steps": {}}
     for run in runs:
+        begun = {}
+        for record in instance.all_logs(run.dagster_run.run_id):
+            event = record.dagster_event
+            if event is None or not event.step_key:
+                continue
+            if event.event_type_value == "STEP_START":
+                begun[event.step_key] = record.timestamp
+            elif event.event_type_value == "STEP_SUCCESS":
+                seconds = record.timestamp - begun[event.step_key]
+                figures["steps"][event.step_key] = round(figures["steps"].get(event.step_key, 0) + seconds, 1)
         graph_rows = 0  # the run's total, on every day it materialized
         for record in instance.all_logs(run.dagster_run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
             materialization = record.asset_materialization
@@ -327,6 +337,9 @@ def main() -> None:
     print("-" * 44)
     for key in keys:
         print(f"{key.replace('_', ' '):<22}{f['cold'][key]:>10}{f['unchanged'][key]:>12}")
+    print(f"\n{'step (seconds)':<34}{'cold':>10}{'unchanged':>12}")
+    for step in f["cold"]["steps"]:
+        print(f"{step:<34}{f['cold']['steps'][step]:>10}{f['unchanged']['steps'].get(step, '-'):>12}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 A partition is the local calendar day on which an activity started, in the
 zone ``SDC_TIMEZONE`` (default Europe/Amsterdam); the first day is
-``SDC_PARTITION_START`` (default 2020-01-01). Today is a partition too.
+``SDC_PARTITION_START`` (default 2024-01-01: about three years of days, not six). Today is a partition too.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import dagster as dg
 from sdc_resources.settings import env
 from sdc_resources.zone import TIMEZONE
 
-START_DATE = env("SDC_PARTITION_START", "2020-01-01")
+START_DATE = env("SDC_PARTITION_START", "2024-01-01")
 
 daily_partitions = dg.DailyPartitionsDefinition(start_date=START_DATE, timezone=TIMEZONE, end_offset=1)
 
@@ -58,16 +58,26 @@ def partition_range_tags(first: str, last: str) -> dict[str, str]:
     return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 
 
+def span(days: Iterable[str]) -> tuple[str, str]:
+    """The first and the last of ISO ``days``: one run covers them all, the days between included (a day
+    whose inputs did not change costs one comparison)."""
+    ordered = sorted(days)
+    return ordered[0], ordered[-1]
+
+
 def range_run_requests(
     days: Iterable[str], source: str, version: str, asset_selection: list[dg.AssetKey] | None = None
 ) -> list[dg.RunRequest]:
-    """One run per contiguous range of ``days``, keyed by source, range and ``version`` (what changed), of
-    ``asset_selection`` or else of the sensor's or schedule's target."""
+    """One run over the span of ``days`` (none without days), keyed by source, span and ``version`` (what
+    changed), of ``asset_selection`` or else of the sensor's or schedule's target."""
+    days = set(days)
+    if not days:
+        return []
+    first, last = span(days)
     return [
         dg.RunRequest(
             run_key=f"{source}:{first}..{last}:{version}",
             asset_selection=asset_selection,
             tags={**partition_range_tags(first, last), "sdc/trigger": f"{source}_update"},
         )
-        for first, last in contiguous_ranges(days)
     ]

@@ -13,6 +13,7 @@ from pydantic import Field
 from sdc_resources.atomic import write_atomic_with
 from sdc_resources.batches import batches
 from sdc_resources.data_dir import default_data_path
+from sdc_resources.day_marks import DayMarks
 from sdc_resources.lexical_index import LexicalIndex
 from sdc_resources.parquet_files import write_parquet_if_changed
 
@@ -29,6 +30,10 @@ class IndexStore(dg.ConfigurableResource):
 
     def indexed_path(self, day: str) -> Path:
         return Path(self.root) / "indexed" / f"{day}.parquet"
+
+    def marks(self) -> DayMarks:
+        """The marks of the stages that read the chunk tables (``<root>/marks.sqlite``)."""
+        return DayMarks(Path(self.root) / "marks.sqlite")
 
     @property
     def lexical(self) -> LexicalIndex:

@@ -1,6 +1,9 @@
 """ChromaDB: embedded under data/chroma/ by default, a Chroma server when SDC_CHROMA_HOST is set."""
 
 import functools
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
@@ -45,6 +48,22 @@ class VectorStore(dg.ConfigurableResource):
     def models(self) -> dict[str, str]:
         """Each collection and the embedding model of its vectors ("" when it does not say)."""
         return {c.name: (c.metadata or {}).get("model", "") for c in self.client().list_collections()}
+
+    def held_models(self) -> dict[str, str]:
+        """:meth:`models` without opening an embedded store (that rewrites its files): read from its catalogue,
+        read-only; a catalogue this version cannot read, or a server, is asked as usual."""
+        catalogue = Path(self.path) / "chroma.sqlite3"
+        if self.host or not catalogue.exists():
+            return self.models() if self.host else {}
+        query = (
+            "SELECT c.name, m.str_value FROM collections c "
+            "LEFT JOIN collection_metadata m ON m.collection_id = c.id AND m.key = 'model'"
+        )
+        try:
+            with closing(sqlite3.connect(f"file:{catalogue}?mode=ro", uri=True)) as db:
+                return {name: model or "" for name, model in db.execute(query)}
+        except sqlite3.Error:
+            return self.models()
 
     def drop_other_models(self, names: set[str], model: str) -> list[str]:
         """Delete those of the collections ``names`` that hold another model's vectors: a model's vectors are

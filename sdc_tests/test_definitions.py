@@ -106,16 +106,17 @@ def test_the_graph_follows_the_linked_sessions_and_the_index():
     assert graph.get(dg.AssetKey("graph_edges")).parent_keys == {dg.AssetKey("graph_nodes")}
 
 
-def test_a_changed_source_re_runs_its_own_days_through_the_graph_and_nothing_else():
+def test_a_changed_source_re_runs_its_own_days_through_the_graph_with_every_sources_sessions_and_nothing_else():
     downstream = ["linked_sessions", "analyzed_sessions", "chunks", "embeddings", "chroma_collections", *GRAPH]
-    for selection, source in [
-        (SYNCRO_TICKETS, ["syncro_tickets_raw", "syncro_sessions"]),
-        (PORTAL_TICKETS, ["ticketportaal_tickets_raw", "ticketportaal_sessions"]),
-        (source_selection("notes"), ["notes_raw", "notes_sessions"]),
+    sessions = {key.to_user_string() for key in SESSION_ASSETS}  # all five: no day of the graph misses one
+    for selection, raw in [
+        (SYNCRO_TICKETS, "syncro_tickets_raw"),
+        (PORTAL_TICKETS, "ticketportaal_tickets_raw"),
+        (source_selection("notes"), "notes_raw"),
     ]:
         resolved = [k.to_user_string() for k in keys(selection)]
-        assert resolved[:2] == source  # upstream first
-        assert set(resolved) == {*source, *downstream}
+        assert resolved.index(raw) < resolved.index(raw.replace("_tickets_raw", "_raw").replace("_raw", "_sessions"))
+        assert set(resolved) == {raw, *sessions, *downstream}
 
 
 @pytest.mark.parametrize(

@@ -86,7 +86,7 @@ def ingest_command(args: argparse.Namespace) -> int:
     cache = Path(resolved["syncro"].cache_dir) / "customers.parquet"
     review = default_data_path("review")
     summary.guarded("Customer links", lambda: summary.print_links(resolved["session_store"], review, cache))
-    summary.guarded("Semantic index", lambda: summary.print_index(resolved["vector_store"]))
+    summary.guarded("Semantic index", lambda: summary.print_index(resolved["index_store"]))
     summary.guarded("Knowledge graph", lambda: summary.print_graph(resolved["graph_store"]))
     failed, quarantined = summary.print_result(outcomes, log_path)
     print(f"Open the Dagster UI: {summary.ui_command()}")

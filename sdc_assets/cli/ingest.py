@@ -16,23 +16,38 @@ from pathlib import Path
 import dagster as dg
 
 from sdc_assets.cli.runs import Runner
+from sdc_assets.cli.up_to_date import stale_days
 from sdc_assets.enrichment.assets import enrichment_assets
 from sdc_assets.file_drop.assets import assets_by_source, parse_inbox
+from sdc_assets.file_drop.registry import inbox_unchanged
 from sdc_assets.file_drop.sources import SOURCES_BY_NAME
 from sdc_assets.graph.assets import graph_assets
 from sdc_assets.index.assets import daily_index_assets, index_assets
 from sdc_assets.index.chunk_table import REFERENCE
-from sdc_assets.partitions import START_DATE, TIMEZONE, contiguous_ranges, daily_partitions, local_day
-from sdc_assets.syncro.assets import listing_states, syncro_assets
+from sdc_assets.partitions import START_DATE, TIMEZONE, daily_partitions, local_day, span
+from sdc_assets.syncro.assets import listing_states, syncro_assets, syncro_sessions
 from sdc_assets.syncro.records import clean_ticket
 from sdc_assets.syncro.tickets import creation_day
-from sdc_assets.ticketportaal.assets import ticketportaal_assets
-from sdc_assets.ticketportaal.queries import ticket_created_days
+from sdc_assets.ticketportaal.assets import ticketportaal_assets, ticketportaal_sessions
+from sdc_assets.ticketportaal.fingerprints import days_that_differ
+from sdc_assets.ticketportaal.installation import Installation
+from sdc_assets.ticketportaal.queries import day_fingerprints, reference_signature
+from sdc_resources.atomic import write_atomic
 from sdc_resources.redact import redact
 
 log = logging.getLogger("sdc")
 SYNCRO_DAYS = 30  # how far back a live ``sdc ingest`` asks Syncro for tickets (--syncro-days)
 DERIVED = "linking, index, graph"
+# Every source's sessions run with the stages after them, so that each day those run for has all five (a source
+# without data that day has none): the UI then shows no upstream data missing. An unchanged day costs a comparison.
+DERIVED_ASSETS = [
+    *(a for assets in assets_by_source.values() for a in assets[2:]),
+    *syncro_sessions,
+    *ticketportaal_sessions,
+    *enrichment_assets,
+    *daily_index_assets,
+    *graph_assets,
+]
 HINTS = {
     "syncro": "check SYNCRO_SUBDOMAIN (or SDC_SYNCRO_BASE_URL), SYNCRO_API_KEY and its permissions",
     "ticketportaal": "check the TICKETPORTAAL_* settings and that the portal database answers",
@@ -72,13 +87,15 @@ class Ingest:
     """Link every stored session again (never over a person's decision), on every day sessions are stored."""
     outcomes: list[Outcome] = field(default_factory=list)
 
-    def run_days(self, outcome: Outcome, assets: list, days: set[str], ops: dict | None = None) -> None:
-        """One run per range of consecutive days; a failing range is noted and the next one still runs."""
-        for first, last in contiguous_ranges(days):
-            self.say(f"{outcome.name}: materializing {first} .. {last}")
-            result = self.runner.materialize(assets, first, last, ops)
-            if not result.ok:
-                outcome.fail(f"{first} .. {last} (run {result.run_id}): {'; '.join(result.failures)}")
+    def run_days(self, outcome: Outcome, job: str, assets: list, days: set[str], ops: dict | None = None) -> None:
+        """One run over the span of ``days``; the days between that did not change cost a comparison each."""
+        if not days:
+            return
+        first, last = span(days)
+        self.say(f"{outcome.name}: materializing {first} .. {last} ({len(days)} day(s) touched)")
+        result = self.runner.materialize(assets, first, last, ops, job=job)
+        if not result.ok:
+            outcome.fail(f"{first} .. {last} (run {result.run_id}): {'; '.join(result.failures)}")
 
     def attempt(self, name: str, work: Callable[[Outcome], None]) -> Outcome:
         """Run ``work`` for one source; an exception fails that source alone, in one line."""
@@ -125,7 +142,10 @@ class Ingest:
             )
             self.say(f"{outcome.name}: {note}")
             outcome.notes.append(note)
-        self.run_days(outcome, assets_by_source[outcome.name], outcome.days)
+        if inbox_unchanged(source, file_drop):
+            outcome.notes.append("the inbox holds the files the last run read: nothing to do")
+        else:
+            self.run_days(outcome, f"ingest_{outcome.name}", assets_by_source[outcome.name], outcome.days)
         folder = file_drop.quarantine_dir / outcome.name
         outcome.quarantine = [Path(f.quarantine) for f in files if f.quarantine] + _existing(
             folder / f"sessions-{day}.jsonl" for day in sorted(outcome.days)
@@ -139,7 +159,9 @@ class Ingest:
             outcome.notes.append(syncro.describe())
             return
         self.say(f"syncro: customers, contacts and machines from the {syncro.describe()}")
-        result = self.runner.materialize([a for a in syncro_assets if not a.partitions_def])
+        result = self.runner.materialize(
+            [a for a in syncro_assets if not a.partitions_def], job="ingest_syncro_customers"
+        )
         if not result.ok:
             outcome.fail(f"customer cache (run {result.run_id}): {'; '.join(result.failures)}")
         outcome.notes += [
@@ -158,7 +180,7 @@ class Ingest:
         stored = {p.stem for p in (Path(syncro.raw_dir) / "tickets").glob("*.jsonl") if p.stem >= first}
         outcome.days = (listed | stored) & _valid_days()  # stored days too: a ticket deleted in Syncro leaves
         outcome.notes += client.notices
-        self.run_days(outcome, [a for a in syncro_assets if a.partitions_def], outcome.days)
+        self.run_days(outcome, "ingest_syncro_tickets", [a for a in syncro_assets if a.partitions_def], outcome.days)
         outcome.quarantine = sorted(Path(syncro.quarantine_dir).glob("*.jsonl"))
 
     def ticketportaal(self, outcome: Outcome) -> None:
@@ -168,15 +190,24 @@ class Ingest:
             outcome.status = "skipped"
             outcome.notes.append(portal.describe())
             return
-        self.say(f"ticketportaal: knowledge base and configuration items from the {portal.describe()}")
-        reference = [a for a in [*ticketportaal_assets, *index_assets] if not a.partitions_def]
-        result = self.runner.materialize(reference)
-        if not result.ok:
-            outcome.fail(f"knowledge base and CIs (run {result.run_id}): {'; '.join(result.failures)}")
-        days = portal.run(lambda c: ticket_created_days(c, TIMEZONE), "ticketportaal days")
-        stored = {p.stem for p in (Path(portal.raw_dir) / "tickets").glob("*.jsonl")}  # deleted tickets leave
-        outcome.days = (days | stored) & _valid_days()
-        self.run_days(outcome, [a for a in ticketportaal_assets if a.partitions_def], outcome.days)
+        signature_file = Path(portal.raw_dir) / "reference.signature"
+        database, signature = portal.run(_portal_state, "ticketportaal fingerprints")
+        if not signature_file.exists() or signature_file.read_text() != signature:
+            self.say(f"ticketportaal: knowledge base and configuration items from the {portal.describe()}")
+            reference = [a for a in [*ticketportaal_assets, *index_assets] if not a.partitions_def]
+            result = self.runner.materialize(reference, job="ingest_ticketportaal_reference")
+            if result.ok:
+                write_atomic(signature_file, signature.encode())
+            else:
+                outcome.fail(f"knowledge base and CIs (run {result.run_id}): {'; '.join(result.failures)}")
+        stored = {p.stem for p in portal.tickets_dir.glob("*.jsonl")}  # deleted tickets leave
+        outcome.days = (set(database) | stored) & _valid_days()
+        changed = days_that_differ(database, portal.tickets_dir, outcome.days)
+        if not changed:
+            outcome.notes.append("every day's tickets equal what is stored: nothing to do")
+        self.run_days(
+            outcome, "ingest_ticketportaal_tickets", [a for a in ticketportaal_assets if a.partitions_def], changed
+        )
         outcome.quarantine = sorted(Path(portal.quarantine_dir).glob("*.jsonl"))
 
     def reindex_reference(self, outcome: Outcome, model: str) -> None:
@@ -184,29 +215,33 @@ class Ingest:
         reachable), so the graph never compares two models' vectors."""
         if not self.resolved["index_store"].chunks_path(REFERENCE).exists():
             return
-        result = self.runner.materialize([a for a in index_assets if not a.partitions_def])
+        result = self.runner.materialize(
+            [a for a in index_assets if not a.partitions_def], job="ingest_reindex_reference"
+        )
         if not result.ok:
             outcome.fail(f"knowledge base and CIs with {model} (run {result.run_id}): {'; '.join(result.failures)}")
 
     def derived(self, outcome: Outcome) -> None:
-        """Linking, analysis, chunks, embeddings, Chroma and the graph for every day a source touched."""
-        outcome.days = {day for o in self.outcomes for day in o.days}
+        """Linking, analysis, chunks, embeddings, Chroma and the graph for every day a source touched or stored
+        that some stage has not finished for its current files and settings."""
+        touched = {day for o in self.outcomes for day in o.days}
         stored = self.resolved["session_store"].stored_days() & _valid_days()
+        everything = self.relink
         if self.relink:
-            outcome.days |= stored
             outcome.notes.append("every stored session linked again (--relink)")
         model = self.resolved["embedder"].model_id
-        if any(held != model for held in self.resolved["vector_store"].models().values()):
+        if any(held != model for held in self.resolved["vector_store"].held_models().values()):
             self.reindex_reference(outcome, model)
-            if stored - outcome.days:
-                outcome.days |= stored
-                outcome.notes.append(f"every stored day indexed again: the index held another model's than {model}")
+            everything = True
+            outcome.notes.append(f"every stored day indexed again: the index held another model's than {model}")
+        candidates = touched | stored
+        outcome.days = candidates if everything else stale_days(candidates, self.resolved)
         if not outcome.days:
             outcome.status = "skipped"
-            outcome.notes.append("no days to process")
+            outcome.notes.append("every day's sessions, chunks, vectors and graph are up to date")
             return
         ops = {"linked_sessions": {"config": {"relink": True}}} if self.relink else None
-        self.run_days(outcome, [*enrichment_assets, *daily_index_assets, *graph_assets], outcome.days, ops)
+        self.run_days(outcome, "ingest_sessions_to_graph", DERIVED_ASSETS, outcome.days, ops)
         folder = Path(self.resolved["file_drop"].quarantine_dir) / "enrichment"
         outcome.quarantine = _existing(
             folder / f"{step}-{day}.jsonl" for day in sorted(outcome.days) for step in ("linking", "analysis")
@@ -224,6 +259,12 @@ class Ingest:
         self.say("linking, index and graph: customers, chunks, embeddings, Chroma and the graph")
         self.attempt(DERIVED, self.derived)
         return self.outcomes
+
+
+def _portal_state(connection) -> tuple[dict[str, str], str]:
+    """The fingerprint of every creation day's tickets, and the signature of the KB articles and CIs."""
+    installation = Installation.read(connection)
+    return day_fingerprints(connection, installation, None, TIMEZONE), reference_signature(connection, installation)
 
 
 def _valid_days() -> set[str]:

@@ -108,10 +108,11 @@ class Runner:
             self.say(f"  cleared a dead run: {line}")
 
     def materialize(
-        self, assets: list, first: str | None = None, last: str | None = None, ops: dict | None = None
-    ) -> RunOutcome:
-        """Materialize ``assets`` (for the days ``first``..``last`` when given, with run config ``ops`` for their
-        steps); never raises but to stop."""
+        self, assets: list, first: str | None = None, last: str | None = None, ops: dict | None = None,
+        job: str = "ingest",
+    ) -> RunOutcome:  # fmt: skip
+        """Materialize ``assets`` in a run of the job ``job`` (as the UI lists it), for the days ``first``..``last``
+        when given, with run config ``ops`` for their steps; never raises but to stop."""
         self.clear_dead_runs()
         pools = sorted({a.op.pool for a in assets if a.op.pool})
         for pool, holders in pool_holders(self.instance, pools).items():
@@ -119,11 +120,10 @@ class Runner:
                 self.say(f"  waiting for pool {pool}: held by run {', '.join(holders)} (still running)")
         tags = {**own_run_tags(), **(partition_range_tags(first, last) if first and last else {})}
         try:
-            result = dg.materialize(
-                assets,
-                instance=self.instance,
-                resources=self.resources,
+            definitions = dg.Definitions(jobs=[dg.define_asset_job(job)], assets=assets, resources=self.resources)
+            result = definitions.resolve_job_def(job).execute_in_process(
                 run_config={**self.run_config, **({"ops": ops} if ops else {})},
+                instance=self.instance,
                 tags=tags,
                 raise_on_error=False,
             )

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import polars as pl
 import sqlalchemy as sa
 
 from sdc_assets.cli.ingest import Outcome
@@ -20,8 +21,8 @@ from sdc_assets.sessions.model import Session, SessionStatus
 from sdc_assets.sessions.store import SessionStore
 from sdc_resources.data_dir import default_data_path
 from sdc_resources.graph_store import GraphStore, graph_edges, graph_nodes
+from sdc_resources.index_store import IndexStore
 from sdc_resources.redact import redact
-from sdc_resources.vector_store import VectorStore
 
 log = logging.getLogger("sdc")
 QUARANTINE_LINES = 5  # per source in the quarantine section
@@ -92,30 +93,38 @@ def print_links(store: SessionStore, review_dir: Path, cache: Path) -> None:
         print(f"  no customer cache yet, so nothing was linked: {command_prefix()}.venv/bin/sdc ingest --source syncro")
 
 
-def print_index(vector_store: VectorStore) -> None:
-    counts = {name: vector_store.collection(name).count() for name in sorted(vector_store.existing_collections())}
+def print_index(index_store: IndexStore) -> None:
+    """What Chroma holds per collection, from SDC's record of it (opening Chroma would rewrite its files), and
+    a search command per kind of document with a title from the user's own data."""
+    records = index_store.index_records()
+    held = pl.scan_parquet(records).group_by("collection").len().collect() if records else pl.DataFrame()
+    counts = dict(sorted(zip(held["collection"], held["len"], strict=True))) if held.height else {}
     print("\nSemantic index (Chroma): " + (", ".join(f"{n}: {c} chunks" for n, c in counts.items()) or "empty"))
     kinds = (
         (("tickets", "sessions"), ""),
         (("knowledge_base",), " --source kb"),
         (("configuration_items",), " --source ci"),
     )
+    tables = index_store.chunk_tables()[::-1]  # the newest days first
     examples = [
-        (query, flag)
-        for names, flag in kinds
-        if (query := _example_query(vector_store, [n for n in names if counts.get(n)]))
+        (query, flag) for names, flag in kinds if (query := _example_query(tables, [n for n in names if counts.get(n)]))
     ]
     for n, (query, flag) in enumerate(examples):
         print(f"{'Search it:' if n == 0 else '':<10} {command_prefix()}.venv/bin/sdc search {shlex.quote(query)}{flag}")
 
 
-def _example_query(vector_store: VectorStore, names: list[str]) -> str | None:
-    """A title from the index itself, so the printed example finds something in the user's own data."""
+def _example_query(tables: list[Path], names: list[str]) -> str | None:
+    """A title from the chunk tables, so the printed example finds something in the user's own data."""
     for name in names:
-        found = vector_store.collection(name).get(limit=50, include=["metadatas"])
-        titles = sorted({m.get("title") for m in found["metadatas"] if m and m.get("title")}, key=lambda t: (len(t), t))
+        titles: set[str] = set()
+        for table in tables:
+            frame = pl.read_parquet(table, columns=["collection", "metadata"]).filter(pl.col("collection") == name)
+            titles |= {t for m in frame["metadata"].head(50) if (t := json.loads(m).get("title"))}
+            if len(titles) >= 10:
+                break
         if titles:
-            return titles[len(titles) // 2]
+            ordered = sorted(titles, key=lambda t: (len(t), t))
+            return ordered[len(ordered) // 2]
     return None
 
 

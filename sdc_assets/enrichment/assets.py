@@ -21,6 +21,7 @@ from sdc_assets.sessions.store import SessionStore
 from sdc_assets.sessions.writing import PREVIEW_ROWS, quarantine_failures
 from sdc_resources.atomic import write_atomic
 from sdc_resources.data_dir import default_data_path
+from sdc_resources.day_marks import UNCHANGED, StageDays, settings_key
 from sdc_resources.llm import LLM, Budget
 from sdc_resources.settings import env_float, env_list
 from sdc_resources.syncro import Syncro
@@ -63,10 +64,32 @@ class LinkingConfig(dg.Config):
 def _rules(config: LinkingConfig, cache: Path, log) -> LinkRules:
     msp = Msp.of(config.msp_names, config.msp_domains, config.msp_staff, config.placeholder_clients)
     decisions, problems = read_decisions(Path(config.review_dir) / DECISIONS_FILE)
-    for problem in problems:
+    for problem in problems if log else ():
         log.warning(problem)
     version = hashlib.sha256(cache.read_bytes()).hexdigest()[:16]
     return LinkRules(config.threshold, config.margin, msp, version, decisions)
+
+
+def _without_cache(context, cache: Path, session_store: SessionStore, marks: StageDays) -> dg.MaterializeResult:
+    """Nothing to link against: the days are done until there is a cache (it changes the settings)."""
+    context.log.warning(f"no customer cache at {cache}: materialize customer_cache first; nothing linked")
+    for day in context.partition_keys:
+        marks.done(day, state := session_store.day_state(day), state)
+    marks.save()
+    return dg.MaterializeResult(metadata={"status": f"no customer cache at {cache}"})
+
+
+def linking_settings(config: LinkingConfig, syncro: Syncro, llm: LLM, log=None) -> str:
+    """What linking a day depends on besides its sessions: the settings, the customer cache, the decisions."""
+    cache = Path(syncro.cache_dir) / "customers.parquet"
+    if not cache.exists():
+        return settings_key("no customer cache")
+    rules = _rules(config, cache, log)
+    return settings_key(config.model_dump_json(), rules.cache_version, rules.decisions, llm.describe())
+
+
+def analysis_settings(llm: LLM) -> str:
+    return settings_key(llm.describe())
 
 
 def _llm_metadata(llm: LLM, budget: Budget, deferred: int, totals: Counter, started: float) -> dict:
@@ -97,14 +120,19 @@ def linked_sessions(
 ) -> dg.MaterializeResult:
     started = time.perf_counter()
     cache = Path(syncro.cache_dir) / "customers.parquet"
+    settings = linking_settings(config, syncro, llm, context.log)
+    marks = StageDays(session_store.marks(), "linked_sessions", settings, context.partition_keys, config.relink)
     if not cache.exists():
-        context.log.warning(f"no customer cache at {cache}: materialize customer_cache first; nothing linked")
-        return dg.MaterializeResult(metadata={"status": f"no customer cache at {cache}"})
+        return _without_cache(context, cache, session_store, marks)
     index = CustomerIndex.from_cache(pl.read_parquet(cache))
     rules = _rules(config, cache, context.log)
     totals: Counter[str] = Counter()
-    budget, deferred = llm.budget(), 0
+    budget, deferred, unchanged = llm.budget(), 0, 0
     for day in context.partition_keys:
+        if marks.unchanged(day, before := session_store.day_state(day)):
+            unchanged += 1
+            context.add_asset_metadata({**UNCHANGED, "linked_now": 0}, partition_key=day)
+            continue
         sessions = session_store.read_day(day)
         done = link_day(sessions, index, rules, config.relink, llm, budget)
         if done.todo:
@@ -132,8 +160,12 @@ def linked_sessions(
         if done.todo:
             methods, review = dict(done.methods), len(done.review)
             context.log.info(f"{day}: {done.todo} sessions linked: {methods}, {review} need review")
+        if not done.deferred and not done.failures:  # a day with sessions left for later is not done
+            marks.done(day, before, session_store.day_state(day))
+    marks.save()
     return dg.MaterializeResult(
         metadata={
+            "days_unchanged": unchanged,
             "customers": len(index.customers),
             "decisions": len(rules.decisions),
             "needs_review_in_run": sum(totals[m] for m in REVIEW_METHODS),
@@ -160,8 +192,16 @@ def analyzed_sessions(
     context: dg.AssetExecutionContext, config: AnalysisConfig, session_store: SessionStore, llm: LLM
 ) -> dg.MaterializeResult:
     started = time.perf_counter()
-    budget, totals, deferred = llm.budget(), Counter(), 0
+    budget, totals, deferred, unchanged = llm.budget(), Counter(), 0, 0
+    marks = StageDays(
+        session_store.marks(), "analyzed_sessions", analysis_settings(llm), context.partition_keys,
+        config.reanalyze, carry=["linked_sessions"],
+    )  # fmt: skip
     for day in context.partition_keys:
+        if marks.unchanged(day, before := session_store.day_state(day)):
+            unchanged += 1
+            context.add_asset_metadata({**UNCHANGED, "analyzed_now": 0}, partition_key=day)
+            continue
         sessions = session_store.read_day(day)
         done = analyze_day(sessions, config.reanalyze, llm, budget)
         if done.todo:
@@ -181,7 +221,12 @@ def analyzed_sessions(
             },
             partition_key=day,
         )
-    return dg.MaterializeResult(metadata=_llm_metadata(llm, budget, deferred, totals, started))
+        if not done.deferred and not done.failures:
+            marks.done(day, before, session_store.day_state(day))
+    marks.save()
+    return dg.MaterializeResult(
+        metadata={"days_unchanged": unchanged, **_llm_metadata(llm, budget, deferred, totals, started)}
+    )
 
 
 enrichment_assets = [linked_sessions, analyzed_sessions]

@@ -1,5 +1,6 @@
 """``<source>_raw`` and ``<source>_sessions``: the daily assets of each file-drop source."""
 
+import functools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -7,8 +8,15 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from sdc_assets.file_drop.ingest import ParsedFile, parse_file, records_of_days, remove_stale_work, row_record
+from sdc_assets.file_drop.ingest import (
+    ParsedFile,
+    parse_file,
+    records_of_days,
+    remove_stale_work,
+    row_record,
+)
 from sdc_assets.file_drop.records import ParseOptions, Record
+from sdc_assets.file_drop.registry import inbox_listing, update_registry
 from sdc_assets.file_drop.sources import FILE_SOURCES, FileSource
 from sdc_assets.metadata import preview_table
 from sdc_assets.partitions import DAILY
@@ -62,6 +70,17 @@ def build_sessions(source: FileSource, frame: pl.DataFrame) -> tuple[list[Sessio
     return sessions, failures
 
 
+def _raw_day_path(source: FileSource, file_drop: FileDrop, day: str) -> Path:
+    return file_drop.raw_dir / source.name / f"{day}.parquet"
+
+
+def _day_sessions(source: FileSource, file_drop: FileDrop, day: str) -> DaySessions:
+    path = _raw_day_path(source, file_drop, day)
+    frame = pl.read_parquet(path) if path.exists() else pl.DataFrame()
+    sessions, failures = build_sessions(source, frame) if frame.height else ([], [])
+    return DaySessions(sessions, failures, file_drop.quarantine_dir / source.name / f"sessions-{day}.jsonl")
+
+
 def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition | dg.AssetChecksDefinition]:
     raw_name = f"{source.name}_raw"
 
@@ -75,6 +94,7 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition | dg.
     )
     def raw_asset(context: dg.AssetExecutionContext, file_drop: FileDrop) -> dg.MaterializeResult:
         started = time.perf_counter()
+        listed = inbox_listing(source, file_drop)
         files = parse_inbox(source, file_drop, context.log.info)
         frame = records_of_days(files, context.partition_keys, ParseOptions.of(file_drop))
         for day in context.partition_keys:
@@ -90,6 +110,7 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition | dg.
                 },
                 partition_key=day,
             )
+        update_registry(source, file_drop, listed, files, context.partition_keys)
         rejected = sum(f.rejected for f in files)
         context.log.info(f"{source.name}: {frame.height} records on {len(context.partition_keys)} day(s)")
         return dg.MaterializeResult(
@@ -103,12 +124,6 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition | dg.
             }
         )
 
-    def day_sessions(file_drop: FileDrop, day: str) -> DaySessions:
-        path = file_drop.raw_dir / source.name / f"{day}.parquet"
-        frame = pl.read_parquet(path) if path.exists() else pl.DataFrame()
-        sessions, failures = build_sessions(source, frame) if frame.height else ([], [])
-        return DaySessions(sessions, failures, file_drop.quarantine_dir / source.name / f"sessions-{day}.jsonl")
-
     def quarantine_files(file_drop: FileDrop, days: list[str]) -> list[Path]:
         """The rejects of the inbox's files that hold sessions of ``days``, or none at all (unreadable)."""
         files = [f for f in parse_inbox(source, file_drop, lambda _: None) if f.quarantine]
@@ -117,7 +132,14 @@ def build_file_drop_assets(source: FileSource) -> list[dg.AssetsDefinition | dg.
     return [
         raw_asset,
         build_quarantine_check(raw_name, "file_drop", quarantine_files),
-        *sessions_assets(source.name, raw_name, "file_drop", day_sessions, f"{source.label} as Sessions."),
+        *sessions_assets(
+            source.name,
+            raw_name,
+            "file_drop",
+            functools.partial(_day_sessions, source),
+            functools.partial(_raw_day_path, source),
+            f"{source.label} as Sessions.",
+        ),
     ]
 
 

@@ -1,4 +1,4 @@
-"""The drop-folder sensor: new, changed or removed files → runs of exactly the days they touch.
+"""The drop-folder sensor: new, changed or removed files → a run over the days they touch.
 
 A file is read once its mtime is at least ``settle_seconds`` old (writers,
 ``cp -p`` and rsync all set the final mtime when they finish). Its content
@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from sdc_assets.file_drop.ingest import parse_file, remove_stale_work
+from sdc_assets.file_drop.registry import range_days, ranges, read_registry
 from sdc_assets.file_drop.sources import FILE_SOURCES, FileSource
-from sdc_assets.lineage import downstream_of, keys_of
-from sdc_assets.partitions import contiguous_ranges, daily_partitions, days_between, partition_range_tags
+from sdc_assets.lineage import keys_of, source_run
+from sdc_assets.partitions import daily_partitions, partition_range_tags, span
 from sdc_resources.file_drop import DroppedFile, FileDrop
 
 
@@ -34,14 +35,6 @@ class DropPlan:
     settling: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     cursor: dict[str, dict] = field(default_factory=dict)
-
-
-def _ranges(days: set[str] | list[str]) -> list[list[str]]:
-    return [list(r) for r in contiguous_ranges(days)]
-
-
-def _days(ranges: list[list[str]]) -> set[str]:
-    return {day for first, last in ranges for day in days_between(first, last)}
 
 
 def plan_drops(
@@ -72,7 +65,7 @@ def plan_drops(
                 log(f"{key}: could not be read ({type(exc).__name__}: {exc}); skipped until it changes")
                 plan.cursor[key] = {"size": dropped.size, "mtime_ns": dropped.mtime_ns, "sha256": "", "days": []}
         for key in [k for k in cursor if k.startswith(f"{source.name}/") and k not in current]:
-            plan.days[source.name] |= _days(cursor[key]["days"])
+            plan.days[source.name] |= range_days(cursor[key]["days"])
             plan.triggers[source.name].append(f"{key}@removed-{cursor[key]['sha256'][:12]}")
             del plan.cursor[key]
     return plan
@@ -100,41 +93,39 @@ def _observe(
         plan.cursor[key] = entry
         return
     parsed = parse_file(source, dropped, sha, file_drop, log)
-    plan.cursor[key] = {**entry, "days": _ranges(parsed.days)}
-    plan.days[source.name] |= set(parsed.days) | _days(seen["days"] if seen else [])
+    plan.cursor[key] = {**entry, "days": ranges(parsed.days)}
+    plan.days[source.name] |= set(parsed.days) | range_days(seen["days"] if seen else [])
     plan.triggers[source.name].append(f"{key}@{sha[:12]}")
 
 
 def source_selection(source: str) -> dg.AssetSelection:
     """What a dropped file of ``source`` re-runs: its days, from the raw files through the graph."""
-    return downstream_of(f"{source}_raw")
+    return source_run(f"{source}_raw")
 
 
 def run_requests(
     plan: DropPlan, keys: Callable[[str], list[dg.AssetKey]], log: dg.DagsterLogManager | None = None
 ) -> list[dg.RunRequest]:
-    """One run per source (of ``keys(source)``) and contiguous range of days, keyed by the files that caused it."""
+    """One run per source (of ``keys(source)``) over the span of the days it touches, keyed by the files that
+    caused it."""
     valid = set(daily_partitions.get_partition_keys())
     requests = []
     for source, days in sorted(plan.days.items()):
         outside = sorted(days - valid)
         if outside and log:
             log.warning(f"{source}: {len(outside)} day(s) outside the partitions ({outside[0]}..{outside[-1]}) skipped")
+        if not days & valid:
+            continue
         digest = hashlib.sha256("|".join(sorted(plan.triggers[source])).encode()).hexdigest()[:16]
-        selection = keys(source)
-        for first, last in contiguous_ranges(days & valid):
-            run_key = f"{source}:{digest}:{first}..{last}"
-            tags = {"sdc/trigger": ", ".join(plan.triggers[source])[:1000]}
-            if first == last:
-                requests.append(
-                    dg.RunRequest(run_key=run_key, asset_selection=selection, partition_key=first, tags=tags)
-                )
-            else:
-                requests.append(
-                    dg.RunRequest(
-                        run_key=run_key, asset_selection=selection, tags={**tags, **partition_range_tags(first, last)}
-                    )
-                )
+        first, last = span(days & valid)
+        tags = {"sdc/trigger": ", ".join(plan.triggers[source])[:1000]}
+        if first == last:
+            target = {"partition_key": first, "tags": tags}
+        else:
+            target = {"tags": {**tags, **partition_range_tags(first, last)}}
+        requests.append(
+            dg.RunRequest(run_key=f"{source}:{digest}:{first}..{last}", asset_selection=keys(source), **target)
+        )
     return requests
 
 
@@ -147,12 +138,26 @@ def run_requests(
     "removed file touches, through the sessions to the index and the graph.",
 )
 def drop_folder_sensor(context: dg.SensorEvaluationContext, file_drop: FileDrop) -> dg.SensorResult:
-    cursor = json.loads(context.cursor) if context.cursor else {}
-    plan = plan_drops(FILE_SOURCES, file_drop, cursor, time.time(), context.log.info)
+    known = {f"{s.name}/{relpath}": e for s in FILE_SOURCES for relpath, e in read_registry(s, file_drop).items()}
+    pending = json.loads(context.cursor) if context.cursor else {}
+    plan = plan_drops(FILE_SOURCES, file_drop, seen_files(known, pending), time.time(), context.log.info)
     requests = run_requests(plan, lambda source: keys_of(context, source_selection(source)), context.log)
     for duplicate in plan.duplicates:
         context.log.info(f"duplicate drop ignored: {duplicate}")
     skip = None
     if not requests:
         skip = f"no new files ({len(plan.settling)} still settling)" if plan.settling else "no new files"
-    return dg.SensorResult(run_requests=requests, cursor=json.dumps(plan.cursor, sort_keys=True), skip_reason=skip)
+    cursor = json.dumps(still_pending(known, plan.cursor), sort_keys=True)
+    return dg.SensorResult(run_requests=requests, cursor=cursor, skip_reason=skip)
+
+
+def seen_files(known: dict[str, dict], pending: dict[str, dict]) -> dict[str, dict]:
+    """The files as the sensor last saw them: what the runs recorded (the registries), then what it requested
+    since that no run recorded yet (a removal requested: ``{"removed": sha256}``)."""
+    return {key: entry for key, entry in {**known, **pending}.items() if "removed" not in entry}
+
+
+def still_pending(known: dict[str, dict], seen: dict[str, dict]) -> dict[str, dict]:
+    """The cursor: only what the sensor saw that the registries do not record yet, so it stays small."""
+    pending = {key: entry for key, entry in seen.items() if known.get(key) != entry}
+    return pending | {key: {"removed": entry["sha256"]} for key, entry in known.items() if key not in seen}

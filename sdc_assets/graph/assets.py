@@ -15,6 +15,7 @@ from sdc_assets.metadata import preview_table
 from sdc_assets.partitions import DAILY
 from sdc_assets.sessions.sources import SESSION_ASSETS
 from sdc_assets.sessions.store import SessionStore
+from sdc_resources.day_marks import UNCHANGED, StageDays, files_state, settings_key
 from sdc_resources.entity_model import EntityModel
 from sdc_resources.graph_store import GraphStore
 from sdc_resources.index_store import IndexStore
@@ -33,6 +34,39 @@ class GraphConfig(dg.Config):
     """Cosine similarity of a resolution to a KB article above which the ticket is RESOLVED_BY it."""
     neighbours: int = 10
     """At most this many SIMILAR_TO (and RESOLVED_BY) edges per ticket: the most similar, ties by node id."""
+
+
+def graph_day_state(
+    day: str, session_store: SessionStore, index_store: IndexStore, ticketportaal: Ticketportaal
+) -> str:
+    """What a day's graph is built from: its sessions, its chunk table (vectors) and its portal tickets."""
+    files = [index_store.chunks_path(day), ticketportaal.tickets_dir / f"{day}.jsonl"]
+    return settings_key(session_store.day_state(day), files_state(files))
+
+
+def graph_settings(
+    config: GraphConfig, entity_model: EntityModel, graph_store: GraphStore, ticketportaal: Ticketportaal
+) -> str:
+    """What a day's graph depends on besides its own files: the settings, the store, the KB articles and CIs."""
+    raw = Path(ticketportaal.raw_dir)
+    reference_files = files_state([raw / "ticketportaal_kb.jsonl", raw / "ticketportaal_cis.jsonl"])
+    return settings_key(config.model_dump_json(), entity_model.model, graph_store.describe(), reference_files)
+
+
+def _changed_days(context: dg.AssetExecutionContext, reader: DayReader, marks: StageDays, states: dict) -> list:
+    """The graphs of the run's days whose files changed since the graph was built from them."""
+    days = []
+    for day in context.partition_keys:
+        if marks.unchanged(day, states[day]):
+            for key in ("graph_nodes", "graph_edges"):
+                context.add_asset_metadata(UNCHANGED, asset_key=key, partition_key=day)
+            continue
+        days.append(built := reader.day(day))
+        if built.sessions:
+            context.log.info(
+                f"{day}: {built.sessions} sessions, {len(built.graph.edges)} edges, {built.read_by_ner} read by NER"
+            )
+    return days
 
 
 def _similar_edges(tickets: set[str], config: GraphConfig, index_store: IndexStore, graph_store: GraphStore):
@@ -93,13 +127,10 @@ def knowledge_graph(
         config.resolution_threshold,
         config.neighbours,
     )
-    days = []
-    for day in context.partition_keys:
-        days.append(built := reader.day(day))
-        if built.sessions:
-            context.log.info(
-                f"{day}: {built.sessions} sessions, {len(built.graph.edges)} edges, {built.read_by_ner} read by NER"
-            )
+    settings = graph_settings(config, entity_model, graph_store, ticketportaal)
+    marks = StageDays(session_store.marks(), "knowledge_graph", settings, context.partition_keys)
+    states = {day: graph_day_state(day, session_store, index_store, ticketportaal) for day in context.partition_keys}
+    days = _changed_days(context, reader, marks, states)
     graph_store.ensure_schema()
     with reader.timings.timed("vector_matches"):
         similar, similar_scopes = _similar_edges(reader.tickets, config, index_store, graph_store)
@@ -112,11 +143,14 @@ def knowledge_graph(
         nodes, edges = day_metadata(day)
         context.add_asset_metadata(nodes, asset_key="graph_nodes", partition_key=day.day)
         context.add_asset_metadata(edges, asset_key="graph_edges", partition_key=day.day)
+        marks.done(day.day, states[day.day], states[day.day])
+    marks.save()
     context.log.info(
         f"graph: nodes {sync.nodes}, edges {sync.edges}, {sync.shared_added} shared nodes added, "
         f"{sync.orphans_removed} orphans removed"
     )
     common = {
+        "days_unchanged": len(context.partition_keys) - len(days),
         "store": graph_store.describe(),
         "scopes": len(graph.scopes),
         "seconds": round(time.perf_counter() - started, 3),

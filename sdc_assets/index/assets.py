@@ -18,6 +18,7 @@ from sdc_assets.index.vector_sync import (
     VectorStoreError,
     apply_plan,
     as_held,
+    drifted_days,
     held_ids,
     meta_hash,
     plan_sync,
@@ -28,6 +29,7 @@ from sdc_assets.sessions.model import Session
 from sdc_assets.sessions.sources import SESSION_ASSETS
 from sdc_assets.sessions.store import SessionStore
 from sdc_resources.batches import batches
+from sdc_resources.day_marks import UNCHANGED, StageDays, files_state, settings_key
 from sdc_resources.embedder import Embedder, EmbeddingError
 from sdc_resources.index_store import IndexStore
 from sdc_resources.jsonl import read_jsonl
@@ -39,6 +41,19 @@ CHUNKER_VERSION = 5
 # The index steps of concurrent runs write the same day files: the pool (limit 1 in dagster.yaml) serializes them.
 INDEX_POOL = "sdc_index"
 ENCODE_WINDOW = 4096
+
+
+def index_day_state(day: str, index_store: IndexStore) -> str:
+    """What the Chroma sync of a day compares: its chunk table and the record of what Chroma holds."""
+    return files_state([index_store.chunks_path(day), index_store.indexed_path(day)])
+
+
+def chunk_settings(embedder: Embedder) -> str:
+    return settings_key(CHUNKER_VERSION, embedder.model_id, embedder.max_chunk_tokens)
+
+
+def chroma_settings(embedder: Embedder, vector_store: VectorStore) -> str:
+    return settings_key(embedder.model_id, vector_store.host or vector_store.path)
 
 
 def session_version(session: Session, embedder: Embedder) -> str:
@@ -107,7 +122,12 @@ def chunks(
     fields, related CIs), under data/index/chunks/<day>.parquet. Sessions whose content, link and title
     did not change keep their chunks without being chunked again."""
     started = time.perf_counter()
+    marks, unchanged = StageDays(session_store.marks(), "chunks", chunk_settings(embedder), context.partition_keys), 0
     for day in context.partition_keys:
+        if marks.unchanged(day, state := session_store.day_state(day)):
+            unchanged += 1
+            context.add_asset_metadata({**UNCHANGED, "sessions_chunked": 0}, partition_key=day)
+            continue
         path = index_store.chunks_path(day)
         sessions = session_store.read_day(day)
         previous = index_store.read(path, CHUNK_SCHEMA)
@@ -126,7 +146,11 @@ def chunks(
         )
         if chunked:
             context.log.info(f"{day}: {chunked} of {len(sessions)} sessions chunked, {frame.height} chunks")
-    return dg.MaterializeResult(metadata={"seconds": round(time.perf_counter() - started, 3)})
+        marks.done(day, state, state)
+    marks.save()
+    return dg.MaterializeResult(
+        metadata={"days_unchanged": unchanged, "seconds": round(time.perf_counter() - started, 3)}
+    )
 
 
 def embed_missing(frames: list[pl.DataFrame], index_store: IndexStore, embedder: Embedder, log) -> set[str]:
@@ -158,7 +182,12 @@ def embeddings(context: dg.AssetExecutionContext, index_store: IndexStore, embed
     """A vector for every chunk of the day, in the embedding cache (data/index/embeddings.sqlite), keyed by
     the model and the normalized text: a text embedded once is never embedded again, in any partition."""
     started = time.perf_counter()
-    frames = {day: index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA) for day in context.partition_keys}
+    marks = StageDays(index_store.marks(), "embeddings", settings_key(embedder.model_id), context.partition_keys)
+    states = {day: files_state([index_store.chunks_path(day)]) for day in context.partition_keys}
+    todo = [day for day, state in states.items() if not marks.unchanged(day, state)]
+    for day in sorted(set(context.partition_keys) - set(todo)):
+        context.add_asset_metadata({**UNCHANGED, "embedded": 0}, partition_key=day)
+    frames = {day: index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA) for day in todo}
     new = embed_missing(list(frames.values()), index_store, embedder, context.log)
     for day, frame in frames.items():
         keys = set(frame["embed_key"])
@@ -166,9 +195,12 @@ def embeddings(context: dg.AssetExecutionContext, index_store: IndexStore, embed
             {"dagster/row_count": frame.height, "embedded": len(keys & new), "reused": len(keys - new)},
             partition_key=day,
         )
+        marks.done(day, states[day], states[day])
+    marks.save()
     seconds = time.perf_counter() - started
     return dg.MaterializeResult(
         metadata={
+            "days_unchanged": len(context.partition_keys) - len(todo),
             "model": embedder.model_id,
             "backend": embedder.backend,
             "embedded_in_run": len(new),
@@ -178,6 +210,7 @@ def embeddings(context: dg.AssetExecutionContext, index_store: IndexStore, embed
     )
 
 
+VECTOR_WRITES = ("add", "upsert", "update_metadata", "delete")
 OWN_CHUNKS = ("header", "specs")  # the chunks that name their document: a session's header, a CI's specs
 
 
@@ -255,7 +288,19 @@ def chroma_collections(
     unchanged chunks are not written. The store is written first, then the record under data/index/indexed/."""
     started = time.perf_counter()
     totals = dict.fromkeys(("add", "upsert", "update_metadata", "delete", "lexical_written", "collections_emptied"), 0)
+    settings = chroma_settings(embedder, vector_store)
+    marks, unchanged = StageDays(index_store.marks(), "chroma_collections", settings, context.partition_keys), 0
+    drifted = drifted_days(vector_store, [p for p in index_store.index_records() if p.stem != REFERENCE])
     for day in context.partition_keys:
+        if day not in drifted and marks.unchanged(day, before := index_day_state(day, index_store)):
+            unchanged += 1
+            record = index_store.indexed_path(day)
+            held = pl.scan_parquet(record).select(pl.len()).collect().item() if record.exists() else 0
+            context.add_asset_metadata(
+                {**UNCHANGED, "dagster/row_count": held, **dict.fromkeys(VECTOR_WRITES, 0)}, partition_key=day
+            )
+            continue
+        before = index_day_state(day, index_store)
         frame = index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA)
         counts = sync_vectors(frame, index_store.indexed_path(day), index_store, vector_store, embedder.model_id, day)
         context.add_asset_metadata({"dagster/row_count": frame.height, **counts}, partition_key=day)
@@ -263,9 +308,12 @@ def chroma_collections(
             totals[name] += count
         if any(counts.values()):
             context.log.info(f"{day}: {counts}")
+        marks.done(day, before, index_day_state(day, index_store))
+    marks.save()
     return dg.MaterializeResult(
         metadata={
             **{f"{k}_in_run": v for k, v in totals.items()},
+            "days_unchanged": unchanged,
             "seconds": round(time.perf_counter() - started, 3),
             "store": vector_store.host or vector_store.path,
         }

@@ -3,6 +3,7 @@
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -38,6 +39,25 @@ def held_ids(store, day: str) -> dict[str, str]:
         for name in sorted(store.existing_collections())
         for chunk_id in store.collection(name).get(where={"day": day}, include=[])["ids"]
     }
+
+
+def drifted_days(store, records: list[Path], page: int = 5000) -> set[str]:
+    """The days whose chunks in Chroma differ from the records (``indexed/<day>.parquet``): a chunk recorded
+    but lost, or held but never recorded. One paged read of the ids, whatever the number of days."""
+    recorded: dict[str, str] = {}
+    for record in records:
+        recorded |= dict.fromkeys(pl.read_parquet(record, columns=["chunk_id"])["chunk_id"], record.stem)
+    held: set[str] = set()
+    for name in sorted(store.existing_collections()):
+        collection = store.collection(name)
+        for offset in range(0, collection.count(), page):
+            held |= set(collection.get(include=[], limit=page, offset=offset)["ids"])
+    days = {recorded[i] for i in recorded.keys() - held}
+    stray = sorted(held - recorded.keys())
+    for name in sorted(store.existing_collections()) if stray else ():
+        for batch in batches(stray, page):
+            days |= {m.get("day") for m in store.collection(name).get(ids=batch, include=["metadatas"])["metadatas"]}
+    return {day for day in days if day}
 
 
 def as_held(indexed: pl.DataFrame, held: dict[str, str]) -> pl.DataFrame:

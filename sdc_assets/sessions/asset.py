@@ -13,8 +13,10 @@ from sdc_assets.partitions import DAILY, daily_partitions
 from sdc_assets.sessions.model import Session
 from sdc_assets.sessions.store import SessionStore
 from sdc_assets.sessions.writing import invalid_files, write_session_day
+from sdc_resources.day_marks import UNCHANGED, StageDays, files_state, settings_key
 
 SESSIONS_CHECK = "sessions_valid"
+SESSIONS_VERSION = 1  # raise when a source's records become other Sessions: every day is built again
 
 
 @dataclass(frozen=True)
@@ -45,15 +47,35 @@ class DaySessions:
         return cls(sessions, failures, quarantine)
 
 
+def _write_days(context: dg.AssetExecutionContext, source: str, origin, read_day, raw_path) -> int:
+    """Build and write each day of the run whose stored records changed since; the number unchanged."""
+    store = context.resources.session_store
+    marks = StageDays(store.marks(), f"{source}_sessions", settings_key(SESSIONS_VERSION), context.partition_keys)
+    unchanged = 0
+    for day in context.partition_keys:
+        state = files_state([raw_path(origin, day)])
+        if marks.unchanged(day, state):
+            unchanged += 1
+            context.add_asset_metadata({**UNCHANGED, "removed": 0}, partition_key=day)
+            continue
+        built = read_day(origin, day)
+        write_session_day(context, store, source, day, built.sessions, built.failures, built.quarantine)
+        marks.done(day, state, state)
+    marks.save()
+    return unchanged
+
+
 def sessions_assets(
     source: str,
     upstream: str,
     resource: str,
     read_day: Callable[[Any, str], DaySessions],
+    raw_path: Callable[[Any, str], Path],
     description: str,
 ) -> list[dg.AssetsDefinition | dg.AssetChecksDefinition]:
     """``<source>_sessions`` and its check: ``read_day(<resource>, day)`` builds a day from what ``upstream``
-    stored; the asset writes it by difference (unchanged files stay, vanished sessions go)."""
+    stored at ``raw_path(<resource>, day)``; the asset writes it by difference (unchanged files stay, vanished
+    sessions go), and a day whose stored file did not change since is not read again."""
     name = f"{source}_sessions"
 
     @dg.asset(
@@ -69,12 +91,13 @@ def sessions_assets(
     )
     def sessions(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         started = time.perf_counter()
-        store, origin = context.resources.session_store, getattr(context.resources, resource)
-        for day in context.partition_keys:
-            built = read_day(origin, day)
-            write_session_day(context, store, source, day, built.sessions, built.failures, built.quarantine)
+        unchanged = _write_days(context, source, getattr(context.resources, resource), read_day, raw_path)
         return dg.MaterializeResult(
-            metadata={"days_in_run": len(context.partition_keys), "seconds": round(time.perf_counter() - started, 3)}
+            metadata={
+                "days_in_run": len(context.partition_keys),
+                "days_unchanged": unchanged,
+                "seconds": round(time.perf_counter() - started, 3),
+            }
         )
 
     @dg.asset_check(

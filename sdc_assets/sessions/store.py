@@ -13,6 +13,7 @@ from pydantic import Field
 from sdc_assets.sessions.model import Session
 from sdc_resources.atomic import fsync_dir, write_atomic
 from sdc_resources.data_dir import default_data_path
+from sdc_resources.day_marks import DayMarks, files_state
 
 
 @dataclass
@@ -88,6 +89,14 @@ class SessionStore(dg.ConfigurableResource):
         """Every day some source has sessions stored for."""
         root = Path(self.root)
         return {p.name for p in root.glob("*/????-??-??") if p.is_dir()} if root.is_dir() else set()
+
+    def day_state(self, day: str) -> str:
+        """A digest of every source's session files of ``day``: it changes with any file written or removed."""
+        return files_state(Path(self.root).glob(f"*/{day}/*.json"))
+
+    def marks(self) -> DayMarks:
+        """The marks of the stages that read the session files (``<root>/../state/session_marks.sqlite``)."""
+        return DayMarks(Path(self.root).parent / "state" / "session_marks.sqlite")
 
     def read_day(self, day: str) -> list[Session]:
         """Every source's sessions of ``day``."""

@@ -154,6 +154,7 @@ syncro_sessions = sessions_assets(
     "syncro_tickets_raw",
     "syncro",
     _day_sessions,
+    lambda syncro, day: Path(syncro.raw_dir) / "tickets" / f"{day}.jsonl",
     "Syncro tickets as Sessions (comments as segments: author, tech or customer, internal flag).",
 )
 

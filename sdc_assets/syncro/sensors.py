@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 import dagster as dg
 
-from sdc_assets.lineage import downstream_of
+from sdc_assets.lineage import source_run
 from sdc_assets.partitions import TIMEZONE, daily_partitions, range_run_requests
 from sdc_assets.syncro.records import clean_ticket
 from sdc_assets.syncro.tickets import creation_day
@@ -13,7 +13,7 @@ from sdc_resources.settings import env_int
 from sdc_resources.syncro import Syncro
 from sdc_resources.syncro_client import SyncroError, parse_time
 
-TICKETS = downstream_of("syncro_tickets_raw")  # what changed tickets re-run: their days, through the graph
+TICKETS = source_run("syncro_tickets_raw")  # what changed tickets re-run: their days, through the graph
 FIRST_LOOKBACK = timedelta(hours=24)  # how far back the very first tick looks; backfills cover older days
 
 
@@ -59,4 +59,11 @@ def syncro_update_sensor(context: dg.SensorEvaluationContext, syncro: Syncro) ->
     valid = set(daily_partitions.get_partition_keys())
     requests, newest = plan_updates(tickets, cursor, valid, syncro.zone, context.log)
     context.log.info(f"syncro: {len(tickets)} tickets updated since {cursor.isoformat()}, {len(requests)} run(s)")
-    return dg.SensorResult(run_requests=requests, cursor=newest.astimezone(UTC).isoformat())
+    skip = None
+    if not requests:
+        skip = (
+            f"{len(tickets)} ticket(s) updated since {cursor.isoformat()}, none created on a day of the partitions"
+            if tickets
+            else f"no ticket updated in Syncro since {cursor.isoformat()}"
+        )
+    return dg.SensorResult(run_requests=requests, cursor=newest.astimezone(UTC).isoformat(), skip_reason=skip)

@@ -103,6 +103,7 @@ ticketportaal_sessions = sessions_assets(
     "ticketportaal_tickets_raw",
     "ticketportaal",
     _day_sessions,
+    lambda ticketportaal, day: ticketportaal.tickets_dir / f"{day}.jsonl",
     "Ticketportaal tickets as Sessions (description, comments with author, role and internal flag, resolution; "
     "category, dynamic fields and CIs in attributes).",
 )

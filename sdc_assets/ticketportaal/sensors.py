@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import sqlalchemy as sa
 
-from sdc_assets.lineage import downstream_of, keys_of
+from sdc_assets.lineage import keys_of, source_run
 from sdc_assets.partitions import TIMEZONE, daily_partitions, range_run_requests
 from sdc_assets.ticketportaal.fingerprints import days_that_differ
 from sdc_assets.ticketportaal.installation import Installation, PortalSchemaError
@@ -17,7 +17,7 @@ from sdc_assets.ticketportaal.tickets import creation_day, utc
 from sdc_resources.settings import env, env_int
 from sdc_resources.ticketportaal import Ticketportaal
 
-TICKETS = downstream_of("ticketportaal_tickets_raw")  # what changed tickets re-run: their days, through the graph
+TICKETS = source_run("ticketportaal_tickets_raw")  # what changed tickets re-run: their days, through the graph
 REFERENCE_KEYS = [dg.AssetKey(k) for k in ("ticketportaal_kb", "ticketportaal_cis", "reference_collections")]
 FIRST_LOOKBACK = timedelta(hours=24)
 FINGERPRINT_DAYS = 30  # recent days compared on every tick; older ones by the daily reconciliation
@@ -99,9 +99,18 @@ def ticketportaal_update_sensor(
         f"ticketportaal: {len(changed)} tickets changed since {since.isoformat()}, "
         f"{len(differ)} recent day(s) differ from what is stored, {len(requests)} run(s)"
     )
+    skip = None
+    if not requests:
+        skip = (
+            f"no ticket updated or commented since {since.isoformat()}, the last {FINGERPRINT_DAYS} days' tickets "
+            "equal what is stored, and the KB articles and CIs did not change"
+            if not changed
+            else f"{len(changed)} ticket(s) changed since {since.isoformat()}, none created on a day of the partitions"
+        )
     return dg.SensorResult(
         run_requests=requests,
         cursor=json.dumps({"tickets": newest.isoformat(), "reference": signature, "future": future}),
+        skip_reason=skip,
     )
 
 

@@ -14,6 +14,7 @@ NOTES_10_11 = json.dumps([
     {"id": "1", "created_at": "2025-03-10T10:00:00+01:00"},
     {"id": "2", "created_at": "2025-03-11T10:00:00+01:00"},
 ])  # fmt: skip
+SOURCES = ("screenconnect", "sillytavern", "notes", "syncro", "ticketportaal")
 INDEX = [
     "linked_sessions",
     "analyzed_sessions",
@@ -64,16 +65,17 @@ def test_an_unsettled_file_is_skipped_until_it_settles(tick, file_drop):
     assert _spans(requests) == [("notes", "2025-03-10", "2025-03-11")]
 
 
-def test_a_stable_file_requests_exactly_its_days_as_ranges(tick, file_drop):
+def test_stable_files_request_one_run_per_source_over_the_span_of_their_days(tick, file_drop):
     drop(file_drop, "notes", "a.json", NOTES_10_11)
     drop(file_drop, "notes", "b.json", NOTES_13)
     drop(file_drop, "screenconnect", "x.csv", "SessionID,ConnectionID,ConnectedTime\ns1,c1,2025-03-12 09:00:00\n")
     requests, cursor, _ = tick()
-    assert _spans(requests) == [("notes", "2025-03-10", "2025-03-11"), ("notes", "2025-03-13", "2025-03-13"),
-                                ("screenconnect", "2025-03-12", "2025-03-12")]  # fmt: skip
-    single = next(r for r in requests if r.partition_key == "2025-03-13")
-    assert [k.path[0] for k in single.asset_selection] == ["notes_raw", "notes_sessions", *INDEX]
-    assert len({r.run_key for r in requests}) == 3
+    assert _spans(requests) == [("notes", "2025-03-10", "2025-03-13"), ("screenconnect", "2025-03-12", "2025-03-12")]
+    single = next(r for r in requests if r.partition_key == "2025-03-12")
+    selected = [k.path[0] for k in single.asset_selection]
+    assert selected.index("screenconnect_raw") < selected.index("screenconnect_sessions")
+    assert set(selected) == {"screenconnect_raw", *(f"{s}_sessions" for s in SOURCES), *INDEX}  # every source's
+    assert len({r.run_key for r in requests}) == 2
     assert tick(cursor)[0] == []
 
 
@@ -91,7 +93,7 @@ def test_a_changed_file_requests_its_old_and_new_days_with_a_new_run_key(tick, f
     first, cursor, _ = tick()
     drop(file_drop, "notes", "a.json", NOTES_13, age_seconds=100)
     second, cursor, _ = tick(cursor)
-    assert _spans(second) == [("notes", "2025-03-10", "2025-03-11"), ("notes", "2025-03-13", "2025-03-13")]
+    assert _spans(second) == [("notes", "2025-03-10", "2025-03-13")]
     assert not {r.run_key for r in first} & {r.run_key for r in second}
     touched, cursor, _ = tick(cursor)
     assert touched == []

@@ -43,7 +43,7 @@ def test_a_second_materialization_embeds_nothing(index_resources, file_drop):
     second = _run([chunks, embeddings], index_resources)
     assert _total(second["chunks"], "sessions_chunked") == 0
     assert _total(second["embeddings"], "embedded") == 0
-    assert _total(second["embeddings"], "reused") == _total(first["embeddings"], "embedded")
+    assert all(m["unchanged_since_last_run"] for m in second["embeddings"].values())  # one comparison a day
 
 
 def test_changing_one_session_embeds_only_its_changed_chunks(index_resources, file_drop, session_store):

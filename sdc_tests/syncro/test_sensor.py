@@ -28,14 +28,15 @@ def test_changed_tickets_rerun_their_creation_days_and_the_cursor_follows(syncro
 
         quiet, _ = tick(instance, syncro, first.cursor)
         assert quiet.run_requests == []
+        assert quiet.skip_reason.skip_message == "no ticket updated in Syncro since 2025-03-14T09:10:00+00:00"
         assert quiet.cursor == first.cursor
 
         tickets[5001]["updated_at"] = "2025-03-20T10:00:00.000Z"  # a late comment on a ticket of the 10th
         tickets[5005]["updated_at"] = "2025-03-20T11:00:00+01:00"
         later, _ = tick(instance, syncro, quiet.cursor)
-        assert ranges(later) == [("2025-03-10", "2025-03-10"), ("2025-03-12", "2025-03-12")]
+        assert ranges(later) == [("2025-03-10", "2025-03-12")]  # one run over the span: the 11th is unchanged
         assert later.cursor == "2025-03-20T10:00:00+00:00"
-        assert len({r.run_key for r in [*first.run_requests, *later.run_requests]}) == 3
+        assert len({r.run_key for r in [*first.run_requests, *later.run_requests]}) == 2
 
 
 def test_the_cursor_stays_when_syncro_does_not_answer(syncro, fake_syncro):

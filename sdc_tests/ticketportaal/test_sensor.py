@@ -38,6 +38,7 @@ def test_changed_tickets_rerun_their_creation_days_and_the_cursor_follows(ticket
     quiet = tick(ticketportaal, first.cursor)
     assert quiet.run_requests == []
     assert json.loads(quiet.cursor) == state
+    assert "no ticket updated or commented since 2025-03-12" in quiet.skip_reason.skip_message
 
     with ticketportaal.connect() as connection:
         load_rows(connection, {"ticket_comments": [
