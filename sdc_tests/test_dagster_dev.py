@@ -103,7 +103,7 @@ MATERIALIZED_QUERY = """query($name: String!) { assetNodeOrError(assetKey: {path
 
 
 @pytest.mark.slow
-def test_dropped_files_become_sessions_through_the_running_sensor(dagster_dev, home):
+def test_dropped_files_become_sessions_through_the_running_sensor(dagster_dev, home, monkeypatch):
     url, process = dagster_dev
 
     def materialized_days(name: str) -> bool:  # one run over the span: the six days with notes and the 11th
@@ -115,6 +115,9 @@ def test_dropped_files_become_sessions_through_the_running_sensor(dagster_dev, h
     chunks = pl.read_parquet(list((home / "data" / "index" / "chunks").glob("*.parquet")))
     sessions = VectorStore(path=str(home / "data" / "chroma"), host=None).collection("sessions")
     assert sessions.count() == chunks.height > 0
+    monkeypatch.chdir(home)  # dagster.yaml's storage folders are relative to the working directory
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert {run.job_name for run in instance.get_runs()} == {"inbox_to_graph"}  # one run, named in the UI
 
 
 @pytest.mark.slow

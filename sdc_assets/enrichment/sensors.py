@@ -16,6 +16,9 @@ from sdc_resources.data_dir import default_data_path
 from sdc_resources.settings import env_int
 
 AFTER_LINKING = downstream_of("linked_sessions")
+RELINK_JOB = dg.define_asset_job(
+    "relink_to_graph", AFTER_LINKING, description="Linking again, and every stage after it."
+)
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ def _cache_event(instance: dg.DagsterInstance) -> tuple[int, bool] | None:
 
 
 @dg.sensor(
-    target=AFTER_LINKING,
+    target=RELINK_JOB,
     minimum_interval_seconds=env_int("SDC_RELINK_POLL_SECONDS", 120),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Links the days with sessions waiting for review again when the customer cache changed, and the "

@@ -129,11 +129,18 @@ def run_requests(
     return requests
 
 
+INBOX_JOB = dg.define_asset_job(
+    "inbox_to_graph",
+    functools.reduce(operator.or_, (source_selection(s.name) for s in FILE_SOURCES)),
+    description="Dropped files of a source: its days, through the sessions to the index and the graph.",
+)
+
+
 @dg.sensor(
     name="drop_folder_sensor",
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    target=functools.reduce(operator.or_, (source_selection(s.name) for s in FILE_SOURCES)),
+    target=INBOX_JOB,
     description="Watches the inbox folders of the file sources and runs exactly the days a new, changed or "
     "removed file touches, through the sessions to the index and the graph.",
 )

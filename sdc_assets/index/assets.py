@@ -9,19 +9,14 @@ import dagster as dg
 import polars as pl
 
 from sdc_assets.index.checks import chroma_matches_record
+from sdc_assets.index.chroma_sync import day_groups, sync_days
 from sdc_assets.index.chunk_table import CHUNK_SCHEMA, REFERENCE
 from sdc_assets.index.chunking import Chunk, chunk_session, embed_key, normalize
-from sdc_assets.index.collections import COLLECTION_OF_SOURCE
+from sdc_assets.index.collections import COLLECTION_OF_SOURCE, DAILY_COLLECTIONS
 from sdc_assets.index.reference_chunks import ci_chunks, kb_chunks
 from sdc_assets.index.vector_sync import (
-    INDEXED_SCHEMA,
-    VectorStoreError,
-    apply_plan,
-    as_held,
     drifted_days,
-    held_ids,
-    meta_hash,
-    plan_sync,
+    held_by_day,
 )
 from sdc_assets.metadata import preview_table
 from sdc_assets.partitions import DAILY, TIMEZONE
@@ -33,7 +28,6 @@ from sdc_resources.day_marks import UNCHANGED, StageDays, files_state, settings_
 from sdc_resources.embedder import Embedder, EmbeddingError
 from sdc_resources.index_store import IndexStore
 from sdc_resources.jsonl import read_jsonl
-from sdc_resources.lexical_index import LexicalRow
 from sdc_resources.ticketportaal import Ticketportaal
 from sdc_resources.vector_store import VectorStore
 
@@ -211,66 +205,6 @@ def embeddings(context: dg.AssetExecutionContext, index_store: IndexStore, embed
 
 
 VECTOR_WRITES = ("add", "upsert", "update_metadata", "delete")
-OWN_CHUNKS = ("header", "specs")  # the chunks that name their document: a session's header, a CI's specs
-
-
-def lexical_rows(frame: pl.DataFrame) -> list[LexicalRow]:
-    """The chunks as the lexical index holds them: searched by their document's title and their own text, the
-    header's identifiers also as the document's own."""
-    rows = []
-    for row in frame.iter_rows(named=True):
-        meta = json.loads(row["metadata"])
-        title = meta.get("title") or ""
-        rows.append(
-            LexicalRow(
-                row["chunk_id"], row["collection"], meta.get("day", ""), meta.get("source", row["source"]),
-                meta.get("customer_id") or "", int(meta.get("day_num") or 0), f"{title}\n{row['text']}",
-                row["text"] if row["chunk_type"] in OWN_CHUNKS else "",
-            )
-        )  # fmt: skip
-    return rows
-
-
-def sync_vectors(
-    frame: pl.DataFrame, record: Path, index_store: IndexStore, vector_store: VectorStore, model: str,
-    day: str | None = None,
-) -> dict:  # fmt: skip
-    """Bring Chroma in line with the chunk table ``frame``, then write the record of what it holds.
-
-    Only the difference to the record is written (for a ``day``, the record as corrected by what Chroma holds
-    for it); the counts of added, upserted, metadata-updated and deleted chunks are returned. A collection
-    holding another model's vectors (the model was switched) is emptied first and filled anew."""
-    desired = frame.select(
-        "chunk_id",
-        "collection",
-        "embed_key",
-        pl.col("metadata").map_elements(meta_hash, return_dtype=pl.String).alias("meta_hash"),
-    )
-    indexed = index_store.read(record, INDEXED_SCHEMA)
-    names = {*frame["collection"], *indexed["collection"]}
-    if dropped := vector_store.drop_other_models(names, model):
-        indexed = indexed.filter(~pl.col("collection").is_in(dropped))
-    if day is not None:
-        indexed = as_held(indexed, held_ids(vector_store, day))
-    plan = plan_sync(desired, indexed)
-    rows = {r["chunk_id"]: r for r in frame.iter_rows(named=True)}
-    to_write = [i for ids in (*plan.add.values(), *plan.upsert.values()) for i in ids]
-    vectors = index_store.vectors({rows[i]["embed_key"] for i in to_write})
-    if unembedded := sorted(i for i in to_write if rows[i]["embed_key"] not in vectors):
-        raise dg.Failure(
-            f"{record.stem}: {len(unembedded)} chunk(s) have no vector; materialize embeddings first: "
-            f"{unembedded[:10]}",
-            metadata={"chunk_ids": unembedded},
-        )
-    try:
-        apply_plan(vector_store, plan, rows, vectors, model)
-    except VectorStoreError as exc:
-        raise dg.Failure(f"{record.stem}: {exc}", metadata={"chunk_ids": exc.chunk_ids}) from exc
-    counts = plan.counts()
-    lexical = index_store.lexical.sync_day(record.stem, lexical_rows(frame))
-    if any(counts.values()) or not record.exists():  # unchanged records keep their mtime: readers rely on it
-        index_store.write(record, desired)
-    return {**counts, "lexical_written": lexical["written"], "collections_emptied": len(dropped)}
 
 
 @dg.asset(
@@ -289,31 +223,31 @@ def chroma_collections(
     started = time.perf_counter()
     totals = dict.fromkeys(("add", "upsert", "update_metadata", "delete", "lexical_written", "collections_emptied"), 0)
     settings = chroma_settings(embedder, vector_store)
-    marks, unchanged = StageDays(index_store.marks(), "chroma_collections", settings, context.partition_keys), 0
-    drifted = drifted_days(vector_store, [p for p in index_store.index_records() if p.stem != REFERENCE])
-    for day in context.partition_keys:
-        if day not in drifted and marks.unchanged(day, before := index_day_state(day, index_store)):
-            unchanged += 1
-            record = index_store.indexed_path(day)
-            held = pl.scan_parquet(record).select(pl.len()).collect().item() if record.exists() else 0
-            context.add_asset_metadata(
-                {**UNCHANGED, "dagster/row_count": held, **dict.fromkeys(VECTOR_WRITES, 0)}, partition_key=day
-            )
-            continue
-        before = index_day_state(day, index_store)
-        frame = index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA)
-        counts = sync_vectors(frame, index_store.indexed_path(day), index_store, vector_store, embedder.model_id, day)
-        context.add_asset_metadata({"dagster/row_count": frame.height, **counts}, partition_key=day)
-        for name, count in counts.items():
-            totals[name] += count
-        if any(counts.values()):
-            context.log.info(f"{day}: {counts}")
-        marks.done(day, before, index_day_state(day, index_store))
+    marks = StageDays(index_store.marks(), "chroma_collections", settings, context.partition_keys)
+    held = held_by_day(vector_store, DAILY_COLLECTIONS)
+    drifted = drifted_days(held, [p for p in index_store.index_records() if p.stem != REFERENCE])
+    states = {day: index_day_state(day, index_store) for day in context.partition_keys}
+    todo = [day for day in context.partition_keys if day in drifted or not marks.unchanged(day, states[day])]
+    for day in sorted(set(context.partition_keys) - set(todo)):
+        record = index_store.indexed_path(day)
+        rows = pl.scan_parquet(record).select(pl.len()).collect().item() if record.exists() else 0
+        context.add_asset_metadata(
+            {**UNCHANGED, "dagster/row_count": rows, **dict.fromkeys(VECTOR_WRITES, 0)}, partition_key=day
+        )
+    for group in day_groups(todo, index_store):
+        frames = {day: index_store.read(index_store.chunks_path(day), CHUNK_SCHEMA) for day in group}
+        for day, counts in sync_days(frames, index_store, vector_store, embedder.model_id, held).items():
+            context.add_asset_metadata({"dagster/row_count": frames[day].height, **counts}, partition_key=day)
+            for name, count in counts.items():
+                totals[name] += count
+            if any(counts.values()):
+                context.log.info(f"{day}: {counts}")
+            marks.done(day, states[day], index_day_state(day, index_store))
     marks.save()
     return dg.MaterializeResult(
         metadata={
             **{f"{k}_in_run": v for k, v in totals.items()},
-            "days_unchanged": unchanged,
+            "days_unchanged": len(context.partition_keys) - len(todo),
             "seconds": round(time.perf_counter() - started, 3),
             "store": vector_store.host or vector_store.path,
         }
@@ -349,7 +283,7 @@ def reference_collections(
     ).sort("chunk_id")
     index_store.write_if_changed(index_store.chunks_path(REFERENCE), frame)
     embedded = embed_missing([frame], index_store, embedder, context.log)
-    counts = sync_vectors(frame, index_store.indexed_path(REFERENCE), index_store, vector_store, embedder.model_id)
+    counts = sync_days({REFERENCE: frame}, index_store, vector_store, embedder.model_id)[REFERENCE]
     context.log.info(f"reference documents: {len(kb)} article chunks, {len(cis)} CI chunks, {counts}")
     return dg.MaterializeResult(
         metadata={

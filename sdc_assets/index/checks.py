@@ -4,7 +4,8 @@ with every ``chroma_collections`` materialization and alone, for any days (say, 
 
 import dagster as dg
 
-from sdc_assets.index.vector_sync import INDEXED_SCHEMA, held_ids
+from sdc_assets.index.collections import DAILY_COLLECTIONS
+from sdc_assets.index.vector_sync import INDEXED_SCHEMA, held_by_day
 from sdc_assets.partitions import daily_partitions
 from sdc_resources.index_store import IndexStore
 from sdc_resources.vector_store import VectorStore
@@ -14,10 +15,10 @@ SHOWN_IDS = 20
 
 def index_mismatches(days: list[str], index_store: IndexStore, vector_store: VectorStore) -> dict[str, dict]:
     """Per day that differs: how many ids only Chroma holds and only the record holds, and the first of each."""
-    mismatches = {}
+    mismatches, by_day = {}, held_by_day(vector_store, DAILY_COLLECTIONS)
     for day in days:
         recorded = set(index_store.read(index_store.indexed_path(day), INDEXED_SCHEMA)["chunk_id"])
-        held, lexical = set(held_ids(vector_store, day)), index_store.lexical.ids_of_day(day)
+        held, lexical = set(by_day.get(day, {})), index_store.lexical.ids_of_day(day)
         if recorded != held or recorded != lexical:
             differ = {"chroma": (held - recorded, recorded - held), "lexical": (lexical - recorded, recorded - lexical)}
             mismatches[day] = {

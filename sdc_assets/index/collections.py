@@ -8,3 +8,5 @@ COLLECTION_OF_SOURCE = {
     "ticketportaal": "tickets",
 }
 COLLECTIONS = ("sessions", "tickets", "knowledge_base", "configuration_items")
+DAILY_COLLECTIONS = sorted(set(COLLECTION_OF_SOURCE.values()))
+"""The collections of the daily chunks (the others hold the portal's KB articles and CIs)."""

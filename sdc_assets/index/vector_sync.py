@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,38 +27,36 @@ class SyncPlan:
     update_metadata: dict[str, list[str]] = field(default_factory=dict)
     delete: dict[str, list[str]] = field(default_factory=dict)
 
+    def merge(self, other: "SyncPlan") -> None:
+        """Take ``other``'s ids as well (another day's: chunk ids never repeat across days)."""
+        for kind in ("add", "upsert", "update_metadata", "delete"):
+            for name, ids in getattr(other, kind).items():
+                getattr(self, kind).setdefault(name, []).extend(ids)
+
     def counts(self) -> dict[str, int]:
         return {
             name: sum(map(len, getattr(self, name).values())) for name in ("add", "upsert", "update_metadata", "delete")
         }
 
 
-def held_ids(store, day: str) -> dict[str, str]:
-    """Chunk id → collection of every chunk Chroma holds for ``day``."""
-    return {
-        chunk_id: name
-        for name in sorted(store.existing_collections())
-        for chunk_id in store.collection(name).get(where={"day": day}, include=[])["ids"]
-    }
-
-
-def drifted_days(store, records: list[Path], page: int = 5000) -> set[str]:
-    """The days whose chunks in Chroma differ from the records (``indexed/<day>.parquet``): a chunk recorded
-    but lost, or held but never recorded. One paged read of the ids, whatever the number of days."""
-    recorded: dict[str, str] = {}
-    for record in records:
-        recorded |= dict.fromkeys(pl.read_parquet(record, columns=["chunk_id"])["chunk_id"], record.stem)
-    held: set[str] = set()
-    for name in sorted(store.existing_collections()):
+def held_by_day(store, names: Iterable[str], page: int = 5000) -> dict[str, dict[str, str]]:
+    """Day → chunk id → collection of every chunk the collections ``names`` hold: one paged read each."""
+    held: dict[str, dict[str, str]] = {}
+    for name in sorted(set(names) & store.existing_collections()):
         collection = store.collection(name)
         for offset in range(0, collection.count(), page):
-            held |= set(collection.get(include=[], limit=page, offset=offset)["ids"])
-    days = {recorded[i] for i in recorded.keys() - held}
-    stray = sorted(held - recorded.keys())
-    for name in sorted(store.existing_collections()) if stray else ():
-        for batch in batches(stray, page):
-            days |= {m.get("day") for m in store.collection(name).get(ids=batch, include=["metadatas"])["metadatas"]}
-    return {day for day in days if day}
+            found = collection.get(include=["metadatas"], limit=page, offset=offset)
+            for chunk_id, metadata in zip(found["ids"], found["metadatas"], strict=True):
+                held.setdefault((metadata or {}).get("day", ""), {})[chunk_id] = name
+    return held
+
+
+def drifted_days(held: dict[str, dict[str, str]], records: list[Path]) -> set[str]:
+    """The days whose chunks in Chroma (``held``) differ from their record (``indexed/<day>.parquet``): a chunk
+    recorded but lost, or held but never recorded."""
+    recorded = {record.stem: set(pl.read_parquet(record, columns=["chunk_id"])["chunk_id"]) for record in records}
+    days = {day for day, ids in recorded.items() if ids != set(held.get(day, {}))}
+    return days | {day for day in held if day and day not in recorded}
 
 
 def as_held(indexed: pl.DataFrame, held: dict[str, str]) -> pl.DataFrame:

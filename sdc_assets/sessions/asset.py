@@ -58,8 +58,11 @@ def _write_days(context: dg.AssetExecutionContext, source: str, origin, read_day
             unchanged += 1
             context.add_asset_metadata({**UNCHANGED, "removed": 0}, partition_key=day)
             continue
-        built = read_day(origin, day)
-        write_session_day(context, store, source, day, built.sessions, built.failures, built.quarantine)
+        if raw_path(origin, day).exists() or store.partition_dir(source, day).exists():
+            built = read_day(origin, day)
+            write_session_day(context, store, source, day, built.sessions, built.failures, built.quarantine)
+        else:  # a day the source had no data for, then and now
+            context.add_asset_metadata({"dagster/row_count": 0, "written": 0, "removed": 0}, partition_key=day)
         marks.done(day, state, state)
     marks.save()
     return unchanged

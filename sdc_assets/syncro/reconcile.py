@@ -11,7 +11,7 @@ import dagster as dg
 
 from sdc_assets.partitions import TIMEZONE, local_day, range_run_requests
 from sdc_assets.syncro.records import clean_ticket, record_id
-from sdc_assets.syncro.sensors import TICKETS
+from sdc_assets.syncro.sensors import TICKETS_JOB
 from sdc_assets.syncro.tickets import creation_day
 from sdc_resources.jsonl import read_jsonl
 from sdc_resources.pacer import PacerBusy
@@ -48,7 +48,7 @@ def days_that_lost_tickets(raw_dir: Path, listed: dict[str, set[int]], first_day
     name="syncro_reconcile_schedule",
     cron_schedule=env("SDC_SYNCRO_RECONCILE_CRON", "30 5 * * *"),
     execution_timezone=TIMEZONE,
-    target=TICKETS,
+    target=TICKETS_JOB,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description=f"Daily: the days of the last {RECONCILE_DAYS} whose stored tickets Syncro no longer lists "
     "(deleted tickets) are re-run, so those tickets leave the sessions, the index and the graph.",

@@ -14,6 +14,9 @@ from sdc_resources.syncro import Syncro
 from sdc_resources.syncro_client import SyncroError, parse_time
 
 TICKETS = source_run("syncro_tickets_raw")  # what changed tickets re-run: their days, through the graph
+TICKETS_JOB = dg.define_asset_job(
+    "syncro_tickets_to_graph", TICKETS, description="Syncro tickets of some days, through the sessions to the graph."
+)
 FIRST_LOOKBACK = timedelta(hours=24)  # how far back the very first tick looks; backfills cover older days
 
 
@@ -37,7 +40,7 @@ def plan_updates(
 
 
 @dg.sensor(
-    target=TICKETS,
+    target=TICKETS_JOB,
     minimum_interval_seconds=env_int("SDC_SYNCRO_POLL_SECONDS", 300),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Asks Syncro for tickets updated since its cursor and re-runs their creation days. "

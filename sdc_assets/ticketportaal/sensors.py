@@ -19,6 +19,16 @@ from sdc_resources.ticketportaal import Ticketportaal
 
 TICKETS = source_run("ticketportaal_tickets_raw")  # what changed tickets re-run: their days, through the graph
 REFERENCE_KEYS = [dg.AssetKey(k) for k in ("ticketportaal_kb", "ticketportaal_cis", "reference_collections")]
+TICKETS_JOB = dg.define_asset_job(
+    "ticketportaal_tickets_to_graph",
+    TICKETS,
+    description="Portal tickets of some days, to the graph.",
+)
+UPDATE_JOB = dg.define_asset_job(
+    "ticketportaal_to_graph",
+    TICKETS | dg.AssetSelection.assets(*REFERENCE_KEYS),
+    description="Changed portal tickets through the graph; a changed KB or CMDB into its collections.",
+)
 FIRST_LOOKBACK = timedelta(hours=24)
 FINGERPRINT_DAYS = 30  # recent days compared on every tick; older ones by the daily reconciliation
 
@@ -47,7 +57,7 @@ def plan_ticket_runs(
 
 
 @dg.sensor(
-    target=TICKETS | dg.AssetSelection.assets(*REFERENCE_KEYS),
+    target=UPDATE_JOB,
     minimum_interval_seconds=env_int("SDC_TICKETPORTAAL_POLL_SECONDS", 300),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Asks the ticketportaal for tickets updated or commented since its cursor, and compares the "
@@ -118,7 +128,7 @@ def ticketportaal_update_sensor(
     name="ticketportaal_reconcile_schedule",
     cron_schedule=env("SDC_TICKETPORTAAL_RECONCILE_CRON", "45 5 * * *"),
     execution_timezone=TIMEZONE,
-    target=TICKETS,
+    target=TICKETS_JOB,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Daily: every day whose tickets in the portal differ from what SDC stored (a deleted ticket, "
     "comment, field value or CI relation, at any age) is re-run.",
