@@ -24,6 +24,7 @@ from sdc_assets.file_drop.sources import FILE_SOURCES, FileSource
 from sdc_assets.lineage import keys_of, source_run
 from sdc_assets.partitions import daily_partitions, partition_range_tags, span
 from sdc_resources.file_drop import DroppedFile, FileDrop
+from sdc_resources.settings import env_int
 
 
 @dataclass
@@ -138,7 +139,7 @@ INBOX_JOB = dg.define_asset_job(
 
 @dg.sensor(
     name="drop_folder_sensor",
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=env_int("SDC_DROP_POLL_SECONDS", 10),
     default_status=dg.DefaultSensorStatus.RUNNING,
     target=INBOX_JOB,
     description="Watches the inbox folders of the file sources and runs exactly the days a new, changed or "
