@@ -20,6 +20,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -224,10 +225,23 @@ def _files(data: Path) -> dict[str, tuple[int, int]]:
     }
 
 
-def _written(instance: dg.DagsterInstance, after: float) -> dict:
-    """Runs started after ``after`` and what their materializations say they wrote."""
+def _sample_rss(pid: int, samples: list[tuple[float, int]]) -> None:
+    """The process's resident memory (MB) twice a second, until it ends."""
+    status = Path(f"/proc/{pid}/status")
+    while True:
+        try:
+            line = next(x for x in status.read_text().splitlines() if x.startswith("VmRSS:"))
+        except (OSError, StopIteration):
+            return
+        samples.append((time.time(), int(line.split()[1]) // 1024))
+        time.sleep(0.5)
+
+
+def _written(instance: dg.DagsterInstance, after: float, samples: list[tuple[float, int]]) -> dict:
+    """Runs started after ``after``, what their materializations say they wrote, and each step's peak RSS."""
     runs = [r for r in instance.get_run_records() if r.create_timestamp.timestamp() >= after]
-    figures = {"runs": len(runs), "vectors_written": 0, "graph_rows_changed": 0, "sessions_written": 0, "steps": {}}
+    figures = {"runs": len(runs), "vectors_written": 0, "graph_rows_changed": 0, "sessions_written": 0, "steps": {},
+               "step_rss_mb": {}}  # fmt: skip
     for run in runs:
         begun = {}
         for record in instance.all_logs(run.dagster_run.run_id):
@@ -239,6 +253,8 @@ def _written(instance: dg.DagsterInstance, after: float) -> dict:
             elif event.event_type_value == "STEP_SUCCESS":
                 seconds = record.timestamp - begun[event.step_key]
                 figures["steps"][event.step_key] = round(figures["steps"].get(event.step_key, 0) + seconds, 1)
+                during = [mb for at, mb in samples if begun[event.step_key] <= at <= record.timestamp]
+                figures["step_rss_mb"][event.step_key] = max(during, default=0)
         graph_rows = 0  # the run's total, on every day it materialized
         for record in instance.all_logs(run.dagster_run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
             materialization = record.asset_materialization
@@ -262,6 +278,9 @@ def ingest(env: dict, data: Path) -> dict:
         [str(Path(sys.executable).parent / "sdc"), "ingest", "--source", "ticketportaal", "--quiet"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
+    samples: list[tuple[float, int]] = []
+    sampler = threading.Thread(target=_sample_rss, args=(process.pid, samples), daemon=True)
+    sampler.start()
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - clock
@@ -270,7 +289,7 @@ def ingest(env: dict, data: Path) -> dict:
     after = _files(data)
     changed = sum(1 for path, state in after.items() if before.get(path) != state) + len(before.keys() - after.keys())
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(data / "dagster"))) as instance:
-        figures = _written(instance, started)
+        figures = _written(instance, started, samples)
     return {"seconds": round(seconds, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024), "files_written": changed,
             **figures}  # fmt: skip
 
@@ -337,9 +356,9 @@ def main() -> None:
     print("-" * 44)
     for key in keys:
         print(f"{key.replace('_', ' '):<22}{f['cold'][key]:>10}{f['unchanged'][key]:>12}")
-    print(f"\n{'step (seconds)':<34}{'cold':>10}{'unchanged':>12}")
+    print(f"\n{'step':<42}{'cold s':>8}{'peak RSS MB':>13}")
     for step in f["cold"]["steps"]:
-        print(f"{step:<34}{f['cold']['steps'][step]:>10}{f['unchanged']['steps'].get(step, '-'):>12}")
+        print(f"{step:<42}{f['cold']['steps'][step]:>8}{f['cold']['step_rss_mb'][step]:>13}")
 
 
 if __name__ == "__main__":

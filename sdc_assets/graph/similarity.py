@@ -23,6 +23,7 @@ from sdc_resources.graph_store import Edge
 from sdc_resources.index_store import IndexStore
 
 SCOPE_PREFIX = "similar:"
+BLOCK = 512  # query vectors compared at once: 512 × the targets' count of scores in memory
 
 
 def similar_scope(node_id: str) -> str:
@@ -86,18 +87,41 @@ def best_matches(
     queries: Vectors, targets: Vectors, threshold: float, limit: int, exclude_self: bool = True
 ) -> dict[str, list[tuple[str, float]]]:
     """Per query node, the target nodes whose best chunk pair reaches ``threshold``: most similar first, ties
-    by node id, at most ``limit``. Similarities are rounded to 4 decimals, so float noise never reorders."""
+    by node id, at most ``limit``. Similarities are rounded to 4 decimals, so float noise never reorders.
+    The queries go ``BLOCK`` at a time, so memory stays flat however many tickets the index holds."""
     if not queries.nodes or not targets.nodes or queries.matrix.shape[1] != targets.matrix.shape[1]:
         return {}  # nothing to compare, or two models' vectors (a switch not yet indexed everywhere)
-    scores = np.clip(queries.matrix @ targets.matrix.T, -1.0, 1.0).round(4)
+    names = sorted(set(targets.nodes))  # a node's index is its rank by id: ties go to the lower
+    index = {name: n for n, name in enumerate(names)}
+    target_node = np.array([index[node] for node in targets.nodes])
     best: dict[str, dict[str, float]] = {}
-    for i, j in zip(*np.nonzero(scores >= threshold), strict=True):
-        source, target = queries.nodes[i], targets.nodes[j]
-        if exclude_self and source == target:
-            continue
-        found = best.setdefault(source, {})
-        found[target] = max(found.get(target, -1.0), float(scores[i, j]))
+    for start in range(0, len(queries.nodes), BLOCK):
+        block = np.clip(queries.matrix[start : start + BLOCK] @ targets.matrix.T, -1.0, 1.0).round(4)
+        for offset, row in enumerate(block):
+            source = queries.nodes[start + offset]
+            found = _best_of_row(row, target_node, threshold, limit, index.get(source) if exclude_self else None)
+            for node, score in found:
+                mine = best.setdefault(source, {})
+                mine[names[node]] = max(mine.get(names[node], -1.0), score)
     return {node: sorted(found.items(), key=lambda item: (-item[1], item[0]))[:limit] for node, found in best.items()}
+
+
+def _best_of_row(
+    row: np.ndarray, target_node: np.ndarray, threshold: float, limit: int, own: int | None
+) -> list[tuple[int, float]]:
+    """The ``limit`` best target nodes of one query's scores: (node index, its best chunk's score)."""
+    candidates = np.nonzero(row >= threshold)[0]
+    if own is not None:
+        candidates = candidates[target_node[candidates] != own]
+    if not candidates.size:
+        return []
+    nodes, scores = target_node[candidates], row[candidates]
+    order = np.lexsort((-scores, nodes))  # by node, its best chunk first
+    nodes, scores = nodes[order], scores[order]
+    first = np.unique(nodes, return_index=True)[1]
+    nodes, scores = nodes[first], scores[first]
+    top = np.lexsort((nodes, -scores))[:limit]  # most similar first, ties by node id
+    return [(int(nodes[i]), float(scores[i])) for i in top]
 
 
 def affected_tickets(run_nodes: set[str], matches: dict[str, list], pointing_at_run: Iterable[str]) -> set[str]:
