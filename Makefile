@@ -38,7 +38,7 @@ $(DEMO_PORTAL_DB): data/demo/ticketportaal/portal.json | install
 
 demo: install $(DEMO_PORTAL_DB) $(INSTANCE)
 	mkdir -p $(DATA)/inbox
-	cp -R data/demo/screenconnect data/demo/sillytavern data/demo/notes $(DATA)/inbox/
+	cp -Rp data/demo/screenconnect data/demo/sillytavern data/demo/notes $(DATA)/inbox/
 	$(DEMO_ENV) $(BIN)/sdc ingest --allow-quarantine  # the demo data holds bad records on purpose
 
 dev: install $(DEMO_PORTAL_DB) $(INSTANCE)

@@ -90,6 +90,8 @@ def ingest_command(args: argparse.Namespace) -> int:
     summary.guarded("Knowledge graph", lambda: summary.print_graph(resolved["graph_store"]))
     failed, quarantined = summary.print_result(outcomes, log_path)
     print(f"Open the Dagster UI: {summary.ui_command()}")
+    if quarantined and not failed and not args.allow_quarantine:
+        print(f"sdc ingest: exit 1: {quarantined} record(s) quarantined (listed above); --allow-quarantine accepts")
     return 1 if failed or (quarantined and not args.allow_quarantine) else 0
 
 

@@ -25,14 +25,15 @@ from sdc_assets.graph.assets import graph_assets
 from sdc_assets.index.assets import daily_index_assets, index_assets
 from sdc_assets.index.chunk_table import REFERENCE
 from sdc_assets.partitions import START_DATE, TIMEZONE, daily_partitions, local_day, span
-from sdc_assets.syncro.assets import listing_states, syncro_assets, syncro_sessions
+from sdc_assets.syncro.assets import listing_states, listings_as_stored, syncro_assets, syncro_sessions
 from sdc_assets.syncro.records import clean_ticket
-from sdc_assets.syncro.tickets import creation_day
+from sdc_assets.syncro.tickets import creation_day, stored_as_listed
 from sdc_assets.ticketportaal.assets import ticketportaal_assets, ticketportaal_sessions
-from sdc_assets.ticketportaal.fingerprints import days_that_differ
+from sdc_assets.ticketportaal.fingerprints import days_that_differ, signature_file, stored_signature
 from sdc_assets.ticketportaal.installation import Installation
 from sdc_assets.ticketportaal.queries import day_fingerprints, reference_signature
 from sdc_resources.atomic import write_atomic
+from sdc_resources.jsonl import read_jsonl
 from sdc_resources.redact import redact
 
 log = logging.getLogger("sdc")
@@ -59,8 +60,9 @@ class Outcome:
     """How one source or stage went."""
 
     name: str
-    status: str = "ok"  # ok | failed | skipped
+    status: str = "ok"  # ok | unchanged (no run was needed) | failed | skipped
     days: set[str] = field(default_factory=set)
+    runs: int = 0
     notes: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     quarantine: list[Path] = field(default_factory=list)
@@ -94,6 +96,7 @@ class Ingest:
         first, last = span(days)
         self.say(f"{outcome.name}: materializing {first} .. {last} ({len(days)} day(s) touched)")
         result = self.runner.materialize(assets, first, last, ops, job=job)
+        outcome.runs += 1
         if not result.ok:
             outcome.fail(f"{first} .. {last} (run {result.run_id}): {'; '.join(result.failures)}")
 
@@ -106,6 +109,8 @@ class Ingest:
             log.exception("%s failed", name)
             first_line = (str(exc).strip().splitlines() or [""])[0]
             outcome.fail(redact(f"{type(exc).__name__}: {first_line}"))
+        if outcome.status == "ok" and not outcome.runs:
+            outcome.status = "unchanged"
         if outcome.status == "failed":
             hint = HINTS.get(name, "see the log")
             self.say(f"{name}: FAILED: {outcome.failures[0]} ({hint})")
@@ -158,29 +163,42 @@ class Ingest:
             outcome.status = "skipped"
             outcome.notes.append(syncro.describe())
             return
-        self.say(f"syncro: customers, contacts and machines from the {syncro.describe()}")
-        result = self.runner.materialize(
-            [a for a in syncro_assets if not a.partitions_def], job="ingest_syncro_customers"
-        )
-        if not result.ok:
-            outcome.fail(f"customer cache (run {result.run_id}): {'; '.join(result.failures)}")
+        client = syncro.client(progress=self.progress)
+        cache = Path(syncro.cache_dir) / "customers.parquet"
+        if cache.exists() and listings_as_stored(client, Path(syncro.raw_dir)):
+            outcome.notes.append("customers, contacts and machines equal what is stored: nothing to do")
+        else:
+            self.say(f"syncro: customers, contacts and machines from the {syncro.describe()}")
+            result = self.runner.materialize(
+                [a for a in syncro_assets if not a.partitions_def], job="ingest_syncro_customers"
+            )
+            outcome.runs += 1
+            if not result.ok:
+                outcome.fail(f"customer cache (run {result.run_id}): {'; '.join(result.failures)}")
         outcome.notes += [
             f"customer cache: {name} {state}"
             for name, state in listing_states(Path(syncro.raw_dir)).items()
             if not state.startswith("fetched")
         ]
         since = None if syncro.mode == "replay" else datetime.now(UTC) - timedelta(days=self.syncro_days)
-        client = syncro.client(progress=self.progress)
         tickets = [t for raw in client.tickets(created_after=since) for t in [clean_ticket(raw, syncro.zone)[0]] if t]
         if client.incomplete:  # absent tickets would read as deleted ones: no day is touched
             outcome.fail(f"the ticket listing was incomplete, stored days left as they were: {client.incomplete[0]}")
             return
-        listed = {creation_day(t, TIMEZONE, syncro.zone) for t in tickets}
+        listed: dict[str, list[dict]] = {}
+        for ticket in tickets:
+            listed.setdefault(creation_day(ticket, TIMEZONE, syncro.zone), []).append(ticket)
         first = local_day(since) if since else "0001-01-01"
-        stored = {p.stem for p in (Path(syncro.raw_dir) / "tickets").glob("*.jsonl") if p.stem >= first}
-        outcome.days = (listed | stored) & _valid_days()  # stored days too: a ticket deleted in Syncro leaves
+        folder = Path(syncro.raw_dir) / "tickets"
+        stored = {p.stem for p in folder.glob("*.jsonl") if p.stem >= first}
+        outcome.days = (set(listed) | stored) & _valid_days()  # stored days too: a ticket deleted in Syncro leaves
+        changed = {
+            d for d in outcome.days if not stored_as_listed(listed.get(d, []), read_jsonl(folder / f"{d}.jsonl"))
+        }
+        if not changed:
+            outcome.notes.append("every day's tickets equal what is stored: nothing to do")
         outcome.notes += client.notices
-        self.run_days(outcome, "ingest_syncro_tickets", [a for a in syncro_assets if a.partitions_def], outcome.days)
+        self.run_days(outcome, "ingest_syncro_tickets", [a for a in syncro_assets if a.partitions_def], changed)
         outcome.quarantine = sorted(Path(syncro.quarantine_dir).glob("*.jsonl"))
 
     def ticketportaal(self, outcome: Outcome) -> None:
@@ -190,14 +208,14 @@ class Ingest:
             outcome.status = "skipped"
             outcome.notes.append(portal.describe())
             return
-        signature_file = Path(portal.raw_dir) / "reference.signature"
         database, signature = portal.run(_portal_state, "ticketportaal fingerprints")
-        if not signature_file.exists() or signature_file.read_text() != signature:
+        if stored_signature(portal.raw_dir) != signature:
             self.say(f"ticketportaal: knowledge base and configuration items from the {portal.describe()}")
             reference = [a for a in [*ticketportaal_assets, *index_assets] if not a.partitions_def]
             result = self.runner.materialize(reference, job="ingest_ticketportaal_reference")
+            outcome.runs += 1
             if result.ok:
-                write_atomic(signature_file, signature.encode())
+                write_atomic(signature_file(portal.raw_dir), signature.encode())
             else:
                 outcome.fail(f"knowledge base and CIs (run {result.run_id}): {'; '.join(result.failures)}")
         stored = {p.stem for p in portal.tickets_dir.glob("*.jsonl")}  # deleted tickets leave
@@ -218,6 +236,7 @@ class Ingest:
         result = self.runner.materialize(
             [a for a in index_assets if not a.partitions_def], job="ingest_reindex_reference"
         )
+        outcome.runs += 1
         if not result.ok:
             outcome.fail(f"knowledge base and CIs with {model} (run {result.run_id}): {'; '.join(result.failures)}")
 
@@ -237,7 +256,6 @@ class Ingest:
         candidates = touched | stored
         outcome.days = candidates if everything else stale_days(candidates, self.resolved)
         if not outcome.days:
-            outcome.status = "skipped"
             outcome.notes.append("every day's sessions, chunks, vectors and graph are up to date")
             return
         ops = {"linked_sessions": {"config": {"relink": True}}} if self.relink else None

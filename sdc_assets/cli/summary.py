@@ -152,14 +152,14 @@ def print_result(outcomes: list[Outcome], log_path: Path) -> tuple[int, int]:
     """The closing table: per source and stage its status, days and quarantined records, then every failure
     and quarantined record in a line. Returns the number of failed parts and of quarantined records."""
     print("\nResult")
-    print(f"  {'part':<22} {'status':<8} {'days':>5} {'quarantined':>12}")
+    print(f"  {'part':<22} {'status':<9} {'days':>5} {'quarantined':>12}")
     failed = quarantined = 0
     details: list[str] = []
     for outcome in outcomes:
         entries = quarantine_entries(outcome.quarantine)
         failed += outcome.status == "failed"
         quarantined += len(entries)
-        print(f"  {outcome.name:<22} {outcome.status:<8} {len(outcome.days):>5} {len(entries):>12}")
+        print(f"  {outcome.name:<22} {outcome.status:<9} {len(outcome.days):>5} {len(entries):>12}")
         details += [f"  {outcome.name} FAILED: {line}" for line in outcome.failures]
         details += [f"  {outcome.name} note: {note}" for note in outcome.notes if outcome.status != "skipped"]
         details += [f"  {outcome.name} skipped: {note}" for note in outcome.notes if outcome.status == "skipped"]

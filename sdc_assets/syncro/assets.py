@@ -219,14 +219,19 @@ def _listing_quarantine(syncro: Syncro, name: str) -> Path:
     return Path(syncro.quarantine_dir) / f"{name}.rejects.jsonl"
 
 
-syncro_customers = _listing_asset("syncro_customers", "customers", lambda client: client.customers(), None)
+LISTING_FETCHES = {
+    "syncro_customers": lambda client: client.customers(),
+    "syncro_contacts": lambda client: client.contacts(),
+    "syncro_customer_assets": lambda client: client.customer_assets(),
+}
+syncro_customers = _listing_asset("syncro_customers", "customers", LISTING_FETCHES["syncro_customers"], None)
 syncro_contacts = _listing_asset(
-    "syncro_contacts", "contacts", lambda client: client.contacts(), "Customers - View Detail"
+    "syncro_contacts", "contacts", LISTING_FETCHES["syncro_contacts"], "Customers - View Detail"
 )
 syncro_customer_assets = _listing_asset(
     "syncro_customer_assets",
     "customer assets (machines)",
-    lambda client: client.customer_assets(),
+    LISTING_FETCHES["syncro_customer_assets"],
     "Assets - List/Search",
 )
 
@@ -270,7 +275,23 @@ def customer_cache(context: dg.AssetExecutionContext, syncro: Syncro) -> dg.Mate
     )
 
 
-LISTINGS = ("syncro_customers", "syncro_contacts", "syncro_customer_assets")
+LISTINGS = tuple(LISTING_FETCHES)
+
+
+def listings_as_stored(client: SyncroApi, raw: Path) -> bool:
+    """Whether Syncro's customers, contacts and machines, each listed once, equal the stored listings. A listing
+    not fetched last time, or one Syncro refuses or cuts short now, counts as changed: its run says why."""
+    for name, fetch in LISTING_FETCHES.items():
+        if not _listing_status(raw, name).startswith("fetched"):
+            return False
+        try:
+            items = fetch(client)
+        except (SyncroAuthError, SyncroNotFound):
+            return False
+        kept, _ = clean_listing(items, f"/{name.removeprefix('syncro_')}")
+        if client.incomplete or sorted(kept, key=lambda i: i["id"]) != read_jsonl(raw / f"{name}.jsonl"):
+            return False
+    return True
 
 
 def listing_states(raw: Path) -> dict[str, str]:

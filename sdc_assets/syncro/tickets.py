@@ -55,6 +55,22 @@ def comments_incomplete(ticket: dict, zone: tzinfo, slack: timedelta = timedelta
     return updated is None or last is None or updated > last + slack
 
 
+def stored_as_listed(listed: list[dict], stored: list[dict]) -> bool:
+    """Whether a day's stored tickets are the listed ones: the same tickets, every field equal and every listed
+    comment held as it is (the stored copy may hold more: those fetched from ``/tickets/{id}/comments``)."""
+    held = {t["id"]: t for t in stored}
+    if held.keys() != {t["id"] for t in listed}:
+        return False
+    for ticket in listed:
+        copy = held[ticket["id"]]
+        if {k: v for k, v in ticket.items() if k != "comments"} != {k: v for k, v in copy.items() if k != "comments"}:
+            return False
+        comments = {c.get("id"): c for c in copy.get("comments") or []}
+        if any(comments.get(c.get("id")) != c for c in ticket.get("comments") or []):
+            return False
+    return True
+
+
 def sorted_comments(comments: list[dict], zone: tzinfo) -> list[dict]:
     """Comments each once (by id, the later copy winning), oldest first: the API's order is no promise."""
     by_id = {c.get("id"): c for c in comments}

@@ -44,3 +44,13 @@ def days_that_differ(database: dict[str, str], folder: Path, days: set[str]) -> 
     stored = stored_fingerprints(folder, days)
     empty = fingerprint([])
     return {day for day in days if database.get(day, empty) != stored[day]}
+
+
+def signature_file(raw_dir: str | Path) -> Path:
+    """Where ``sdc ingest`` keeps the signature of the KB articles and CIs it last stored and indexed."""
+    return Path(raw_dir) / "reference.signature"
+
+
+def stored_signature(raw_dir: str | Path) -> str | None:
+    path = signature_file(raw_dir)
+    return path.read_text() if path.exists() else None

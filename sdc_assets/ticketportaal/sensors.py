@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from sdc_assets.lineage import keys_of, source_run
 from sdc_assets.partitions import TIMEZONE, daily_partitions, range_run_requests
-from sdc_assets.ticketportaal.fingerprints import days_that_differ
+from sdc_assets.ticketportaal.fingerprints import days_that_differ, stored_signature
 from sdc_assets.ticketportaal.installation import Installation, PortalSchemaError
 from sdc_assets.ticketportaal.queries import changed_tickets, database_now, day_fingerprints, reference_signature
 from sdc_assets.ticketportaal.tickets import creation_day, utc
@@ -97,7 +97,7 @@ def ticketportaal_update_sensor(
             f"ticketportaal: rows dated after the database's clock {now.isoformat()}: {ids}; "
             "the cursor stays at the clock so that later changes are still seen"
         )
-    if signature != state.get("reference"):
+    if signature != state.get("reference", stored_signature(ticketportaal.raw_dir)):  # first tick: sdc ingest's
         requests.append(
             dg.RunRequest(
                 run_key=f"ticketportaal:reference:{signature}",

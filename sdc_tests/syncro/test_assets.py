@@ -12,6 +12,7 @@ from sdc_assets.index.search import Query, search
 from sdc_assets.partitions import partition_range_tags
 from sdc_assets.sessions.model import AuthorRole, SegmentKind, SourceSystem, make_session_id
 from sdc_assets.syncro.assets import syncro_assets, syncro_sessions, syncro_tickets_raw
+from sdc_assets.syncro.tickets import stored_as_listed
 from sdc_resources.llm import LLM
 from sdc_resources.syncro import NOT_CONFIGURED, Syncro
 from sdc_tests.syncro.conftest import API_KEY
@@ -158,3 +159,14 @@ def test_ticket_sessions_land_in_the_tickets_collection(syncro, index_resources)
         Path(index_resources["session_store"].root),
     )
     assert hits[0].session_id == make_session_id(SourceSystem.SYNCRO, "ticket/5004")
+
+
+def test_a_day_is_as_listed_only_with_the_same_tickets_fields_and_every_listed_comment_unchanged():
+    comment = {"id": 1, "body": "printer offline"}
+    listed = [{"id": 7, "subject": "Printer", "comments": [comment]}]
+    fetched_later = {"id": 2, "body": "driver opnieuw geïnstalleerd"}
+    assert stored_as_listed(listed, [{"id": 7, "subject": "Printer", "comments": [comment, fetched_later]}])
+    assert not stored_as_listed(listed, [{"id": 7, "subject": "Printer (opgelost)", "comments": [comment]}])
+    assert not stored_as_listed(listed, [{"id": 7, "subject": "Printer", "comments": [{"id": 1, "body": "edited"}]}])
+    assert not stored_as_listed(listed, [])
+    assert not stored_as_listed([], [{"id": 7, "subject": "Printer", "comments": [comment]}])
