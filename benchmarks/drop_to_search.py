@@ -3,7 +3,7 @@
 In a fresh data folder: ``sdc ingest`` of the demo notes (what ``make demo`` does for them), then
 ``dagster dev`` (what ``make dev`` starts), then a new notes file with a phrase nothing else holds is
 written into the inbox. The clock runs from the file's arrival until ``sdc search`` (a subprocess, as a
-user types it) lists it first, polled; the default settle time (30 s) and sensor interval (30 s) apply.
+user types it) lists it first, polled; the default settle time (30 s) and drop-sensor interval (10 s) apply.
 Also reported: the runs the drop caused, the seconds of each, and whether the first sensor tick after
 ``dagster dev`` started requested anything (it should not: ``sdc ingest`` recorded the inbox).
 

@@ -2,6 +2,7 @@
 and every day the stages after the sources ran for shows all five sources' sessions (no upstream missing)."""
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from sdc_assets import cli
 from sdc_assets.file_drop.sensors import drop_folder_sensor
 from sdc_assets.partitions import days_between
 from sdc_assets.sessions.sources import SESSION_ASSETS
+from sdc_assets.ticketportaal.sensors import REFERENCE_KEYS, ticketportaal_update_sensor
 from sdc_resources.day_marks import DayMarks
 from sdc_resources.file_drop import FileDrop
+from sdc_resources.ticketportaal import ticketportaal_from_env
 
 from .conftest import DEMO, REPO
 from .lineage import sensor_context
@@ -40,14 +43,18 @@ def test_days_with_gaps_are_one_run_per_stage_and_an_unchanged_ingest_runs_and_w
     portal = tmp_path / "portal.sqlite"
     assert cli.main(["demo-portal", str(portal), "--sample", str(DEMO / "ticketportaal" / "portal.json")]) == 0
     monkeypatch.setenv("TICKETPORTAAL_SQLITE", str(portal))
-    ingest = ["ingest", "--quiet", "--allow-quarantine", "--source", "notes", "--source", "ticketportaal"]
+    monkeypatch.setenv("SDC_SYNCRO_REPLAY_DIR", str(DEMO / "syncro"))  # the API's pages as captured
+    ingest = ["ingest", "--quiet", "--allow-quarantine"]
+    ingest += [arg for source in ("notes", "syncro", "ticketportaal") for arg in ("--source", source)]
 
     assert cli.main(ingest) == 0
     instance = dg.DagsterInstance.get()
     runs = {run.job_name: run for run in instance.get_runs()}
     assert sorted(runs) == [
-        "ingest_notes", "ingest_sessions_to_graph", "ingest_ticketportaal_reference", "ingest_ticketportaal_tickets"
+        "ingest_notes", "ingest_sessions_to_graph", "ingest_syncro_customers", "ingest_syncro_tickets",
+        "ingest_ticketportaal_reference", "ingest_ticketportaal_tickets",
     ]  # fmt: skip
+    assert len(instance.get_runs()) == len(runs)
     spans = {name: tuple(run.tags.get(tag) for tag in RANGE) for name, run in runs.items()}
     assert spans["ingest_notes"] == ("2025-03-09", "2025-03-15")  # one run over the gap of the 11th
     first, last = spans["ingest_sessions_to_graph"]
@@ -60,14 +67,20 @@ def test_days_with_gaps_are_one_run_per_stage_and_an_unchanged_ingest_runs_and_w
     context = sensor_context(instance=instance, cursor=None, resources={"file_drop": FileDrop()})
     tick = drop_folder_sensor(context)
     assert tick.run_requests == [] and json.loads(tick.cursor) == {}
+    portal_tick = ticketportaal_update_sensor(
+        sensor_context(instance=instance, cursor=None, resources={"ticketportaal": ticketportaal_from_env()})
+    )  # and the portal sensor's, the KB articles' and CIs' signature sdc ingest stored
+    assert [r for r in portal_tick.run_requests if r.asset_selection == REFERENCE_KEYS] == []
 
     before = _files(tmp_path / "data")
     capsys.readouterr()
     assert cli.main(ingest) == 0
     out = capsys.readouterr().out
-    assert len(instance.get_runs()) == 4
+    assert len(instance.get_runs()) == len(runs)  # Syncro's listings and tickets compared, not fetched into a run
     assert _files(tmp_path / "data") == before
     assert "nothing to do" in out and "up to date" in out
+    for part in ("notes", "syncro", "ticketportaal", "linking, index, graph"):
+        assert re.search(rf"^  {part} +unchanged ", out, re.M), out
 
 
 def test_marks_are_read_in_bounded_batches_past_sqlites_limit_of_variables(tmp_path):

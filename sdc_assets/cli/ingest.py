@@ -254,6 +254,10 @@ class Ingest:
             everything = True
             outcome.notes.append(f"every stored day indexed again: the index held another model's than {model}")
         candidates = touched | stored
+        if not candidates:
+            outcome.status = "skipped"
+            outcome.notes.append("no sessions stored yet: nothing to link, index or graph")
+            return
         outcome.days = candidates if everything else stale_days(candidates, self.resolved)
         if not outcome.days:
             outcome.notes.append("every day's sessions, chunks, vectors and graph are up to date")
