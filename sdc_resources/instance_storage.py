@@ -16,15 +16,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SQLITE_BUSY_TIMEOUT_SECONDS, SqliteEventLogStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
+    SQLITE_BUSY_TIMEOUT_SECONDS,
+    SqliteEventLogStorage,
+)
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, SqliteStorageConfig, _event_logs_directory
 from dagster._serdes import ConfigurableClassData
 
-OPEN_SHARDS = 8  # the index shard and the most recent runs' files; older runs' engines are closed
+OPEN_SHARDS = 8  # runs' files open besides the index shard, the most recently used; older ones are closed
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
-    """Dagster's SQLite event log, one engine per database file (the most recent ``OPEN_SHARDS``)."""
+    """Dagster's SQLite event log, one engine per database file (the index and ``OPEN_SHARDS`` runs')."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, sa.Engine] = OrderedDict()
@@ -39,7 +43,9 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         return table_name in self._tables
 
     def _engine(self, shard: str) -> sa.Engine:
-        if self._pid != os.getpid():  # a forked child never shares its parent's connections
+        if self._pid != os.getpid():  # a forked child leaves its parent's connections alone and opens its own
+            for engine in self._engines.values():
+                engine.dispose(close=False)
             self._engines.clear()
             self._pid = os.getpid()
         engine = self._engines.get(shard)
@@ -54,8 +60,9 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
             self._engines[shard] = engine
-            while len(self._engines) > OPEN_SHARDS:
-                self._engines.popitem(last=False)[1].dispose()
+            runs = [name for name in self._engines if name != INDEX_SHARD_NAME]  # least recently used first
+            for name in runs[: max(0, len(runs) - OPEN_SHARDS)]:
+                self._engines.pop(name).dispose()
         self._engines.move_to_end(shard)
         return engine
 
