@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from sdc_assets import cli
 from sdc_assets.cli.runs import Runner
@@ -44,8 +45,12 @@ def test_ingest_materializes_every_touched_day_and_prints_a_summary(tmp_path, mo
     assert cli.main(["demo-portal", str(portal), "--sample", str(DEMO / "ticketportaal" / "portal.json")]) == 0
     monkeypatch.setenv("TICKETPORTAAL_SQLITE", str(portal))
 
+    monkeypatch.setenv("SDC_UI_PORT", "3411")
     assert cli.main(["ingest", "--quiet", "--allow-quarantine"]) == 0
     out = capsys.readouterr().out
+    assert "make dev  → http://127.0.0.1:3411" in out
+    log = (tmp_path / "data" / "logs" / "sdc.log").read_text()
+    assert "materializing 2025-03-09 .. 2025-03-15" in log and "linking, index, graph: ok, 7 day(s), 1 run(s)" in log
     assert "screenconnect    14 sessions" in out
     assert "sillytavern       8 sessions" in out
     assert "notes             8 sessions" in out
@@ -66,6 +71,9 @@ def test_ingest_materializes_every_touched_day_and_prints_a_summary(tmp_path, mo
     assert hits
     assert {h["source"] for h in hits} == {"notes"}
     assert min(h["day"] for h in hits) >= "2025-03-12"
+    with pytest.raises(SystemExit) as bad:
+        cli.main(["search", "disk space", "--since", "2025-13-01"])
+    assert bad.value.code == 2 and "'2025-13-01' is not a day (YYYY-MM-DD)" in capsys.readouterr().err
     assert cli.main(["search", "printer", "--customer", "no-such-customer"]) == 0
     assert capsys.readouterr().out.strip() == "no matches"
 

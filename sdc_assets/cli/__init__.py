@@ -8,6 +8,7 @@ import logging
 import logging.handlers
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -60,6 +61,17 @@ def instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
+def _told(quiet: bool) -> Callable[[str], None]:
+    """A line to the log, and printed unless ``quiet``."""
+
+    def tell(line: str) -> None:
+        log.info(line)
+        if not quiet:
+            print(line, flush=True)
+
+    return tell
+
+
 def ingest_command(args: argparse.Namespace) -> int:
     from sdc_assets.cli import summary
     from sdc_assets.cli.ingest import Ingest, resolve
@@ -70,8 +82,8 @@ def ingest_command(args: argparse.Namespace) -> int:
     resources = build_definitions().resources
     resolved = resolve(resources)
     runner = Runner(instance(), resources, verbose=args.verbose)
-    quiet = (lambda _: None) if args.quiet else print
-    job = Ingest(runner, resources, resolved, progress=quiet, syncro_days=args.syncro_days, relink=args.relink)
+    say, progress = _told(quiet=False), _told(quiet=args.quiet)  # and written to the log
+    job = Ingest(runner, resources, resolved, say, progress, syncro_days=args.syncro_days, relink=args.relink)
     try:
         with StopOnSignal():
             outcomes = job.run(args.source or SOURCES)
@@ -79,6 +91,8 @@ def ingest_command(args: argparse.Namespace) -> int:
         runner.fail_own_runs(f"sdc ingest was stopped ({exc or 'interrupted'})")
         print(f"\nsdc ingest: stopped ({exc or 'interrupted'}); its unfinished runs are marked failed", flush=True)
         return EXIT_INTERRUPTED
+    for outcome in outcomes:
+        log.info(f"{outcome.name}: {outcome.status}, {len(outcome.days)} day(s), {outcome.runs} run(s)")
     file_drop = resolved["file_drop"]
     summary.guarded(
         "Sessions", lambda: summary.print_sessions(resolved["session_store"], outcomes, file_drop.quarantine_dir)
@@ -93,6 +107,13 @@ def ingest_command(args: argparse.Namespace) -> int:
     if quarantined and not failed and not args.allow_quarantine:
         print(f"sdc ingest: exit 1: {quarantined} record(s) quarantined (listed above); --allow-quarantine accepts")
     return 1 if failed or (quarantined and not args.allow_quarantine) else 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day (YYYY-MM-DD)") from None
 
 
 def search_command(args: argparse.Namespace) -> int:
@@ -216,7 +237,7 @@ def parser() -> argparse.ArgumentParser:
         "tickets, knowledge_base, configuration_items); default: every collection",
     )
     find.add_argument("--customer", help="only this customer id")
-    find.add_argument("--since", type=date.fromisoformat, help="only from this day on (YYYY-MM-DD)")
+    find.add_argument("--since", type=_day, help="only from this day on (YYYY-MM-DD)")
     find.add_argument("-k", type=_positive, default=5, help="how many documents (default 5)")
     find.add_argument("--json", action="store_true", help="print JSON for machines")
     find.set_defaults(handler=search_command)

@@ -260,6 +260,7 @@ class Ingest:
             return
         outcome.days = candidates if everything else stale_days(candidates, self.resolved)
         if not outcome.days:
+            outcome.days = candidates  # the days compared, as the sources count theirs
             outcome.notes.append("every day's sessions, chunks, vectors and graph are up to date")
             return
         ops = {"linked_sessions": {"config": {"relink": True}}} if self.relink else None

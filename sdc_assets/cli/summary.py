@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shlex
 from collections import Counter
 from collections.abc import Callable
@@ -145,7 +146,8 @@ def print_graph(graph_store: GraphStore) -> None:
 
 
 def ui_command() -> str:
-    return f"{command_prefix()}make dev  → http://127.0.0.1:3000"
+    port = os.environ.get("SDC_UI_PORT", "3000")
+    return f"{command_prefix()}make dev  → http://127.0.0.1:{port}"
 
 
 def print_result(outcomes: list[Outcome], log_path: Path) -> tuple[int, int]:
