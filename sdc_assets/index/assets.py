@@ -244,6 +244,7 @@ def chroma_collections(
                 context.log.info(f"{day}: {counts}")
             marks.done(day, states[day], index_day_state(day, index_store))
     marks.save()
+    vector_store.release()  # the graph after it needs the memory, not the indexes
     return dg.MaterializeResult(
         metadata={
             **{f"{k}_in_run": v for k, v in totals.items()},
@@ -284,6 +285,7 @@ def reference_collections(
     index_store.write_if_changed(index_store.chunks_path(REFERENCE), frame)
     embedded = embed_missing([frame], index_store, embedder, context.log)
     counts = sync_days({REFERENCE: frame}, index_store, vector_store, embedder.model_id)[REFERENCE]
+    vector_store.release()
     context.log.info(f"reference documents: {len(kb)} article chunks, {len(cis)} CI chunks, {counts}")
     return dg.MaterializeResult(
         metadata={

@@ -46,6 +46,7 @@ def chroma_matches_record(
     context: dg.AssetCheckExecutionContext, index_store: IndexStore, vector_store: VectorStore
 ) -> dg.AssetCheckResult:
     mismatches = index_mismatches(context.partition_keys, index_store, vector_store)
+    vector_store.release()
     return dg.AssetCheckResult(
         passed=not mismatches,
         metadata={"days_checked": len(context.partition_keys), "mismatches": dg.MetadataValue.json(mismatches)},

@@ -10,6 +10,7 @@ from sdc_assets.index.assets import chroma_collections, chunks, daily_index_asse
 from sdc_assets.index.chunk_table import CHUNK_SCHEMA
 from sdc_assets.partitions import partition_range_tags
 from sdc_assets.sessions.model import Session
+from sdc_resources.vector_store import _client
 
 from ..conftest import copy_demo
 
@@ -43,7 +44,8 @@ def test_every_chunk_lands_once_and_a_rerun_writes_nothing(index_resources, file
     counts = _counts(first)
     assert counts["add"] == counts["dagster/row_count"] > 0
     assert _check_passed(first)
-    sessions = index_resources["vector_store"].collection("sessions")
+    assert _client.cache_info().currsize == 0  # the steps gave the store's memory back (the graph needs it)
+    sessions = index_resources["vector_store"].collection("sessions")  # and it opens again
     assert sessions.count() == counts["dagster/row_count"]
     store = index_resources["index_store"]
     for day in ("2025-03-10", "2025-03-13"):
