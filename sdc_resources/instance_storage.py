@@ -43,27 +43,29 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         return table_name in self._tables
 
     def _engine(self, shard: str) -> sa.Engine:
+        """The shard's engine, opened on first use; the least recently used run files beyond ``OPEN_SHARDS``
+        closed."""
         if self._pid != os.getpid():  # a forked child leaves its parent's connections alone and opens its own
             for engine in self._engines.values():
                 engine.dispose(close=False)
             self._engines.clear()
             self._pid = os.getpid()
-        engine = self._engines.get(shard)
-        if engine is None:
-            engine = sa.create_engine(
-                self.conn_string_for_shard(shard),
-                pool_size=1,
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
-            )
-            sa.event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA synchronous=NORMAL"))
-            if shard not in self._initialized_dbs:
-                self._initdb(engine)
-                self._initialized_dbs.add(shard)
-            self._engines[shard] = engine
+        if shard not in self._engines:
+            self._engines[shard] = self._open(shard)
             runs = [name for name in self._engines if name != INDEX_SHARD_NAME]  # least recently used first
             for name in runs[: max(0, len(runs) - OPEN_SHARDS)]:
                 self._engines.pop(name).dispose()
         self._engines.move_to_end(shard)
+        return self._engines[shard]
+
+    def _open(self, shard: str) -> sa.Engine:
+        engine = sa.create_engine(
+            self.conn_string_for_shard(shard), pool_size=1, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+        )
+        sa.event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA synchronous=NORMAL"))
+        if shard not in self._initialized_dbs:
+            self._initdb(engine)
+            self._initialized_dbs.add(shard)
         return engine
 
     @contextmanager

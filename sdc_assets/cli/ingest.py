@@ -258,9 +258,9 @@ class Ingest:
             outcome.status = "skipped"
             outcome.notes.append("no sessions stored yet: nothing to link, index or graph")
             return
-        outcome.days = candidates if everything else stale_days(candidates, self.resolved)
-        if not outcome.days:
-            outcome.days = candidates  # the days compared, as the sources count theirs
+        stale = candidates if everything else stale_days(candidates, self.resolved)
+        outcome.days = stale or candidates  # with nothing to do, the days compared (as the sources count theirs)
+        if not stale:
             outcome.notes.append("every day's sessions, chunks, vectors and graph are up to date")
             return
         ops = {"linked_sessions": {"config": {"relink": True}}} if self.relink else None
